@@ -1,0 +1,37 @@
+import type { KeyType } from '../ports/certificate-authority.js';
+
+export interface RenewalPolicy {
+  remainingFraction?: number;
+  daysBeforeExpiry?: number;
+  spread: number;
+}
+
+export interface ListenerTargetConfig {
+  loadBalancerId: string;
+  port: number;
+}
+
+/** One managed certificate with every default applied. */
+export interface ManagedCertificate {
+  name: string;
+  domains: string[];
+  region: string;
+  keyType: KeyType;
+  renewal: RenewalPolicy;
+  listeners: ListenerTargetConfig[];
+}
+
+export interface AcmeSettings {
+  directoryUrl: string;
+  production: boolean;
+  email: string | undefined;
+  /** PEM, read from the secret reference at start-up. Never log. */
+  accountKeyPem: string | undefined;
+  externalAccountBinding: { kid: string; hmacKey: string } | undefined;
+}
+
+export interface RotatorConfig {
+  acme: AcmeSettings;
+  dns: { propagationTimeoutSeconds: number; ttl: number };
+  certificates: ManagedCertificate[];
+}

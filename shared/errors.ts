@@ -1,0 +1,129 @@
+/**
+ * One base error for the whole project. Every failure the rotator reports is a `RotatorError` subclass that says
+ * which stage failed and whether trying again later can help, so the outcome record and the HTTP trigger can tell
+ * "the CA is down, the next run will fix it" from "your configuration is wrong, a retry changes nothing".
+ *
+ * Messages must never contain secrets: adapters build them from codes and names, not from SDK error messages
+ * (pop-core embeds the request URL, and with GET every signed parameter, in its messages).
+ */
+export type Stage =
+  | 'config'
+  | 'credentials'
+  | 'gather'
+  | 'decide'
+  | 'dns'
+  | 'issue'
+  | 'check'
+  | 'upload'
+  | 'compare'
+  | 'deploy'
+  | 'verify'
+  | 'cleanup';
+
+export interface RotatorErrorOptions {
+  cause?: unknown;
+  /** True when the same call may succeed later without any change by the operator. */
+  retryable?: boolean;
+  /** Provider error code (e.g. `Throttling`, `DomainRecordDuplicate`), when one exists. */
+  code?: string;
+}
+
+export class RotatorError extends Error {
+  readonly stage: Stage;
+  readonly retryable: boolean;
+  readonly code: string | undefined;
+
+  constructor(stage: Stage, message: string, options: RotatorErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.stage = stage;
+    this.retryable = options.retryable ?? false;
+    this.code = options.code;
+  }
+
+  /** A plain, secret-free view for logs and outcome records. */
+  toJSON(): { name: string; stage: Stage; message: string; code?: string; retryable: boolean } {
+    return {
+      name: this.name,
+      stage: this.stage,
+      message: this.message,
+      ...(this.code ? { code: this.code } : {}),
+      retryable: this.retryable,
+    };
+  }
+}
+
+/** The configuration file or the environment is invalid: nothing runs. */
+export class ConfigError extends RotatorError {
+  /** One entry per problem, each naming the field (`certificates[0].domains[1]: ...`). */
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[], options: RotatorErrorOptions = {}) {
+    super('config', `invalid configuration:\n  - ${issues.join('\n  - ')}`, options);
+    this.issues = issues;
+  }
+}
+
+/** No usable cloud credentials. */
+export class CredentialsError extends RotatorError {
+  constructor(message: string, options: RotatorErrorOptions = {}) {
+    super('credentials', message, options);
+  }
+}
+
+/** A cloud API (SLB, Alidns) answered with an error or could not be reached. */
+export class CloudApiError extends RotatorError {
+  readonly action: string;
+  readonly requestId: string | undefined;
+  constructor(
+    stage: Stage,
+    action: string,
+    message: string,
+    options: RotatorErrorOptions & { requestId?: string } = {},
+  ) {
+    super(stage, message, options);
+    this.action = action;
+    this.requestId = options.requestId;
+  }
+}
+
+/** DNS-01 records could not be placed, removed, or were never served by the authoritative name servers. */
+export class DnsChallengeError extends RotatorError {
+  constructor(message: string, options: RotatorErrorOptions = {}) {
+    super('dns', message, options);
+  }
+}
+
+/** The ACME CA refused or failed the order. */
+export class AcmeError extends RotatorError {
+  constructor(message: string, options: RotatorErrorOptions = {}) {
+    super('issue', message, options);
+  }
+}
+
+/** The issued certificate fails a local check before upload (names, key match, key form, chain order). */
+export class CertificateCheckError extends RotatorError {
+  constructor(message: string, options: RotatorErrorOptions = {}) {
+    super('check', message, options);
+  }
+}
+
+/** A listener or domain extension did not take the new certificate, or reading it back disagrees. */
+export class DeployError extends RotatorError {
+  constructor(message: string, options: RotatorErrorOptions = {}) {
+    super('deploy', message, options);
+  }
+}
+
+/** The run ran out of time before this certificate could start. */
+export class DeadlineError extends RotatorError {
+  constructor(message: string) {
+    super('gather', message, { retryable: true });
+  }
+}
+
+/** Narrow `unknown` to a RotatorError, wrapping anything else as a non-retryable error of the given stage. */
+export function asRotatorError(err: unknown, stage: Stage): RotatorError {
+  if (err instanceof RotatorError) return err;
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return new RotatorError(stage, message, { cause: err });
+}

@@ -1,0 +1,98 @@
+import { ConfigError, RotatorError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { redact } from '../log/redact.js';
+import type { MiddyRequest, RotatorContext } from './context.js';
+import { EventParseError, parseFcEvent } from './events.js';
+import { BadRequestError } from './run-request.js';
+
+/** The event arrives as a Buffer: turn it into a typed FcEvent before anything else looks at it. */
+export function fcEventParser() {
+  return {
+    before(request: MiddyRequest) {
+      request.event = parseFcEvent(request.event);
+    },
+  };
+}
+
+/** Time kept back from the function's time-out so a run can remove its TXT records and write its records. */
+const DEFAULT_RESERVE_MS = 60_000;
+
+/**
+ * Per-invocation logger context and deadline. FC's context has no getRemainingTimeInMillis: it is derived from the
+ * function's configured timeout and the invocation start.
+ */
+export function invocationContext(options: { logger: Logger; now?: () => number; reserveMs?: number }) {
+  const now = options.now ?? Date.now;
+  const timers = new WeakMap<object, NodeJS.Timeout>();
+  return {
+    before(request: MiddyRequest) {
+      const context = request.context as RotatorContext;
+      const startedAt = now();
+      const timeoutMs = (context.function?.timeout ?? 0) * 1000;
+      context.getRemainingTimeInMillis = () => (timeoutMs > 0 ? Math.max(0, timeoutMs - (now() - startedAt)) : Infinity);
+      const controller = new AbortController();
+      if (timeoutMs > 0) {
+        const reserve = Math.min(options.reserveMs ?? DEFAULT_RESERVE_MS, timeoutMs / 4);
+        const timer = setTimeout(() => controller.abort(), timeoutMs - reserve);
+        timer.unref();
+        timers.set(context, timer);
+      }
+      context.deadline = controller.signal;
+      context.logger = options.logger.child({ requestId: context.requestId, function: context.function?.name });
+    },
+    after(request: MiddyRequest) {
+      clearTimeout(timers.get(request.context as object));
+    },
+    onError(request: MiddyRequest) {
+      clearTimeout(timers.get(request.context as object));
+    },
+  };
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: `${JSON.stringify(body, null, 2)}\n`,
+  };
+}
+
+/**
+ * Errors become answers: HTTP callers get a status and a message that names the problem; timer and direct
+ * invocations rethrow, so FC records the invocation as failed. Nothing but our own messages leaves: no stack, no
+ * SDK internals.
+ */
+export function errorResponses() {
+  return {
+    onError(request: MiddyRequest) {
+      const event = request.event as { kind?: string } | undefined;
+      const err = request.error;
+      const logger = (request.context as Partial<RotatorContext>).logger;
+      logger?.error({ err }, 'invocation failed');
+      if (!event || (event as { kind?: string }).kind !== 'http') {
+        if (!(err instanceof EventParseError)) return; // rethrown by middy
+        request.response = jsonResponse(400, { error: { message: err.message } });
+        return;
+      }
+      request.response = toHttpError(err);
+    },
+  };
+}
+
+export function toHttpError(err: unknown): HttpResponse {
+  if (err instanceof BadRequestError) return jsonResponse(err.status, { error: { message: err.message } }, err.headers);
+  if (err instanceof EventParseError) return jsonResponse(400, { error: { message: err.message } });
+  if (err instanceof ConfigError) {
+    // Unknown certificate names in the request are the caller's mistake; an invalid deployed file is ours.
+    const callerMistake = err.issues.every((i) => i.startsWith('certificates: unknown name'));
+    return jsonResponse(callerMistake ? 400 : 500, { error: { message: err.message, issues: err.issues } });
+  }
+  if (err instanceof RotatorError) return jsonResponse(500, { error: err.toJSON() });
+  return jsonResponse(500, { error: { message: redact(err instanceof Error ? `${err.name}: ${err.message}` : 'internal error') } });
+}

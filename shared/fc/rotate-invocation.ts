@@ -1,0 +1,54 @@
+import { loadConfig } from '../config/load-config.js';
+import type { RotatorConfig } from '../config/types.js';
+import { jsonLineSink, memorySink, teeSink } from '../log/outcome-sink.js';
+import { runRotation } from '../rotation/run-rotation.js';
+import { configSourceFromEnvironment } from '../runtime/config-source.js';
+import { credentialsFromFcContext } from '../runtime/credentials.js';
+import { wireRotation } from '../runtime/wire.js';
+import type { RotatorContext } from './context.js';
+import type { FcEvent } from './events.js';
+import { type HttpResponse, jsonResponse } from './middlewares.js';
+import { parseRunRequest } from './run-request.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+// The configuration only changes with a deployment, so one parse per instance; a failed parse is not cached.
+let cachedConfig: Promise<RotatorConfig> | undefined;
+function configFor(env: Env): Promise<RotatorConfig> {
+  cachedConfig ??= loadConfig(configSourceFromEnvironment(env), env);
+  cachedConfig.catch(() => {
+    cachedConfig = undefined;
+  });
+  return cachedConfig;
+}
+
+/**
+ * One invocation of the rotation function, whatever the trigger: parse the request, load the configuration, wire
+ * the adapters with this invocation's credentials, run, and answer in the trigger's terms.
+ */
+export async function handleRotateInvocation(event: FcEvent, context: RotatorContext, env: Env = process.env) {
+  const request = parseRunRequest(event);
+  const config = await configFor(env);
+  const collected = memorySink();
+  const deps = wireRotation({
+    config,
+    env,
+    credentials: credentialsFromFcContext(context.credentials, env),
+    logger: context.logger,
+    sink: teeSink(jsonLineSink(1), collected),
+  });
+  const result = await runRotation(
+    config,
+    {
+      trigger: event.kind,
+      force: request.force === true,
+      ...(request.certificates ? { certificates: request.certificates } : {}),
+      signal: context.deadline,
+    },
+    deps,
+  );
+  if (event.kind === 'http') {
+    return jsonResponse(200, { summary: result.summary, outcomes: result.records }) satisfies HttpResponse;
+  }
+  return result.summary;
+}

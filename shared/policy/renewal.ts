@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import type { RenewalPolicy } from '../config/types.js';
+
+const DAY_MS = 86_400_000;
+/**
+ * SLB does not report notBefore, so the lifetime of a certificate the rotator did not upload is unknown. Assuming at
+ * least 90 days (the Let's Encrypt lifetime) renews such a certificate early rather than late: at worst a foreign
+ * certificate is replaced sooner than needed, never after it expired.
+ */
+export const ASSUMED_MIN_LIFETIME_MS = 90 * DAY_MS;
+
+/** What the decision needs to know about the certificate in use now. */
+export interface CurrentCertificateFacts {
+  notAfter: Date;
+  /** Known for certificates the rotator uploaded (kept in tags); otherwise undefined. */
+  notBefore: Date | undefined;
+  /** SLB's CreateTimeStamp: a lower bound of how long the certificate has been around. */
+  uploadedAt: Date | undefined;
+  /** Names the certificate covers, as SLB reports them. */
+  names: string[];
+}
+
+export interface RenewalInput {
+  current: CurrentCertificateFacts | null;
+  /** Names the configuration asks for. */
+  domains: string[];
+  policy: RenewalPolicy;
+  force: boolean;
+  now: Date;
+  /** Makes the spread stable per certificate: the same certificate renews at the same point on every run. */
+  spreadKey: string;
+}
+
+export type RenewalDecision =
+  | { due: true; reason: string }
+  | { due: false; reason: string; renewAt: Date };
+
+/** Pure: is this certificate due for renewal, and why. */
+export function decideRenewal(input: RenewalInput): RenewalDecision {
+  const { current, now } = input;
+  if (input.force) return { due: true, reason: 'forced by the caller' };
+  if (!current) return { due: true, reason: 'no certificate is in use: first issuance' };
+
+  const missing = input.domains.filter((d) => !current.names.some((n) => n.toLowerCase() === d));
+  if (missing.length > 0) return { due: true, reason: `the certificate in use does not cover ${missing.join(', ')}` };
+
+  const remainingMs = current.notAfter.getTime() - now.getTime();
+  if (remainingMs <= 0) return { due: true, reason: `expired at ${current.notAfter.toISOString()}` };
+
+  const lifetimeMs = lifetimeOf(current);
+  const windowMs = renewalWindowMs(input.policy, lifetimeMs, input.spreadKey);
+  const renewAt = new Date(current.notAfter.getTime() - windowMs);
+  const left = `${formatDays(remainingMs)} left (expires ${current.notAfter.toISOString()})`;
+  const rule =
+    input.policy.daysBeforeExpiry !== undefined
+      ? `${input.policy.daysBeforeExpiry} days before expiry`
+      : `${formatFraction(input.policy.remainingFraction ?? 1 / 3)} of a ${formatDays(lifetimeMs)} lifetime left`;
+  if (now.getTime() >= renewAt.getTime()) {
+    return { due: true, reason: `${left}; renewal window (${rule}) opened ${renewAt.toISOString()}` };
+  }
+  return { due: false, reason: `${left}; renews from ${renewAt.toISOString()} (${rule})`, renewAt };
+}
+
+export function lifetimeOf(current: CurrentCertificateFacts): number {
+  if (current.notBefore) return current.notAfter.getTime() - current.notBefore.getTime();
+  const sinceUpload = current.uploadedAt ? current.notAfter.getTime() - current.uploadedAt.getTime() : 0;
+  return Math.max(sinceUpload, ASSUMED_MIN_LIFETIME_MS);
+}
+
+/** How long before notAfter renewal starts, spread earlier by a stable per-certificate amount. */
+export function renewalWindowMs(policy: RenewalPolicy, lifetimeMs: number, spreadKey: string): number {
+  const base =
+    policy.daysBeforeExpiry !== undefined
+      ? policy.daysBeforeExpiry * DAY_MS
+      : (policy.remainingFraction ?? 1 / 3) * lifetimeMs;
+  return Math.min(base + policy.spread * lifetimeMs * unitHash(spreadKey), lifetimeMs);
+}
+
+/** A number in [0, 1) derived from the key: deterministic, so fleets spread out but each certificate is stable. */
+export function unitHash(key: string): number {
+  return createHash('sha256').update(key).digest().readUInt32BE(0) / 0x1_0000_0000;
+}
+
+function formatDays(ms: number): string {
+  const days = ms / DAY_MS;
+  return `${days >= 10 ? Math.round(days) : days.toFixed(1)} days`;
+}
+
+function formatFraction(f: number): string {
+  return Math.abs(f - 1 / 3) < 1e-9 ? '1/3' : `${Math.round(f * 1000) / 10}%`;
+}

@@ -1,0 +1,70 @@
+import { describeTarget, type TargetBinding } from '../domain/certificate.js';
+import { asRotatorError, DeployError, type RotatorError } from '../errors.js';
+import type { LoadBalancerService } from '../ports/load-balancer.js';
+import type { TargetResult } from './outcome.js';
+
+export type DeployResult =
+  | { ok: true; targets: TargetResult[] }
+  | { ok: false; error: RotatorError; rolledBack: boolean; targets: TargetResult[] };
+
+/**
+ * Moves every target to the new certificate and reads each one back. On the first failure every target moved in this
+ * run goes back to the certificate it served before, so no target is left on a certificate the run could not verify.
+ */
+export async function moveTargets(
+  lb: LoadBalancerService,
+  bindings: readonly TargetBinding[],
+  newCertificateId: string,
+): Promise<DeployResult> {
+  const results: TargetResult[] = [];
+  const moved: TargetBinding[] = [];
+  for (const binding of bindings) {
+    const name = describeTarget(binding.target);
+    if (binding.serverCertificateId === newCertificateId) {
+      results.push({ target: name, serverCertificateId: newCertificateId, status: 'unchanged' });
+      continue;
+    }
+    try {
+      await lb.setBinding(binding.target, newCertificateId);
+      moved.push(binding);
+      const readBack = await lb.getBinding(binding.target);
+      if (readBack.serverCertificateId !== newCertificateId) {
+        throw new DeployError(
+          `${name} still serves ${readBack.serverCertificateId} after being set to ${newCertificateId}`,
+          { retryable: true },
+        );
+      }
+      results.push({ target: name, serverCertificateId: newCertificateId, status: 'moved' });
+    } catch (err) {
+      const error = asRotatorError(err, 'deploy');
+      results.push({ target: name, serverCertificateId: binding.serverCertificateId, status: 'failed', error: error.message });
+      const rollback = await rollBack(lb, moved, results);
+      return { ok: false, error, rolledBack: rollback, targets: [...results, ...pending(bindings, results)] };
+    }
+  }
+  return { ok: true, targets: results };
+}
+
+/** Puts each moved target back on its previous certificate; true when all of them went back. */
+async function rollBack(lb: LoadBalancerService, moved: TargetBinding[], results: TargetResult[]): Promise<boolean> {
+  let all = true;
+  for (const binding of moved.reverse()) {
+    const name = describeTarget(binding.target);
+    const entry = results.find((r) => r.target === name);
+    try {
+      await lb.setBinding(binding.target, binding.serverCertificateId);
+      if (entry) Object.assign(entry, { status: 'rolled-back', serverCertificateId: binding.serverCertificateId });
+    } catch (err) {
+      all = false;
+      if (entry) entry.error = `rollback failed: ${asRotatorError(err, 'deploy').message}`;
+    }
+  }
+  return all;
+}
+
+function pending(bindings: readonly TargetBinding[], results: TargetResult[]): TargetResult[] {
+  const done = new Set(results.map((r) => r.target));
+  return bindings
+    .filter((b) => !done.has(describeTarget(b.target)))
+    .map((b) => ({ target: describeTarget(b.target), serverCertificateId: b.serverCertificateId, status: 'unchanged' }));
+}

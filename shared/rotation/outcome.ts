@@ -1,0 +1,81 @@
+import type { ServerCertificate } from '../domain/certificate.js';
+import type { RotatorError, Stage } from '../errors.js';
+
+export const OUTCOMES = ['rotated', 'not-due', 'unchanged', 'regressed', 'mismatch', 'rolled-back', 'failed'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export interface CertificateRef {
+  serverCertificateId: string;
+  fingerprint: string;
+  expireTimeStamp: number;
+}
+
+export interface TargetResult {
+  target: string;
+  /** The certificate the target serves after this run. */
+  serverCertificateId: string;
+  status: 'moved' | 'unchanged' | 'failed' | 'rolled-back';
+  error?: string;
+}
+
+/** One structured record per certificate and run. Field names are a public contract: operators query them. */
+export interface OutcomeRecord {
+  event: 'rotation.outcome';
+  certificate: string;
+  region: string;
+  domains: string[];
+  outcome: Outcome;
+  reason: string;
+  /** Set when outcome is `failed` (and for `rolled-back`): where it failed and whether the next run may succeed. */
+  stage?: Stage;
+  retryable?: boolean;
+  errorCode?: string;
+  /** The certificate in use when the run started; null on first issuance. */
+  previous: CertificateRef | null;
+  /** The certificate this run uploaded (or reused), as SLB reports it; null when none was uploaded. */
+  current: (CertificateRef & { expireTime: string }) | null;
+  /** Days between the previous and the current certificate's expiry; null without both. */
+  daysGained: number | null;
+  /** For `not-due`: when the certificate becomes due. */
+  renewAt?: string;
+  targets: TargetResult[];
+  durationMs: number;
+}
+
+export interface SummaryRecord {
+  event: 'rotation.summary';
+  trigger: string;
+  certificates: number;
+  counts: Record<Outcome, number>;
+  /** True when no certificate failed, mismatched, regressed or rolled back. */
+  ok: boolean;
+  durationMs: number;
+}
+
+export function toRef(c: Pick<ServerCertificate, 'serverCertificateId' | 'fingerprint' | 'expireTimeStamp'>): CertificateRef {
+  return { serverCertificateId: c.serverCertificateId, fingerprint: c.fingerprint, expireTimeStamp: c.expireTimeStamp };
+}
+
+export function toCurrentRef(c: ServerCertificate): CertificateRef & { expireTime: string } {
+  return { ...toRef(c), expireTime: c.expireTime };
+}
+
+export function failureFields(err: RotatorError): Pick<OutcomeRecord, 'stage' | 'retryable' | 'errorCode'> {
+  return { stage: err.stage, retryable: err.retryable, ...(err.code ? { errorCode: err.code } : {}) };
+}
+
+const HEALTHY: ReadonlySet<Outcome> = new Set(['rotated', 'not-due', 'unchanged']);
+
+/** Pure: the per-run summary from the per-certificate records. */
+export function summarize(records: readonly OutcomeRecord[], trigger: string, durationMs: number): SummaryRecord {
+  const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  for (const r of records) counts[r.outcome] += 1;
+  return {
+    event: 'rotation.summary',
+    trigger,
+    certificates: records.length,
+    counts,
+    ok: records.every((r) => HEALTHY.has(r.outcome)),
+    durationMs,
+  };
+}

@@ -1,0 +1,72 @@
+import { AlidnsProvider } from '../adapters/aliyun/alidns-provider.js';
+import { AliyunRpcClient } from '../adapters/aliyun/rpc-client.js';
+import { SlbLoadBalancer } from '../adapters/aliyun/slb-load-balancer.js';
+import type { RotatorConfig } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
+import type { OutcomeSink } from '../log/outcome-sink.js';
+import type { CertificateAuthority } from '../ports/certificate-authority.js';
+import type { RunDependencies } from '../rotation/run-rotation.js';
+import type { CredentialsProvider } from './credentials.js';
+import { resolveEndpoints } from './endpoints.js';
+
+export interface WireOptions {
+  config: RotatorConfig;
+  env: Readonly<Record<string, string | undefined>>;
+  credentials: CredentialsProvider;
+  logger: Logger;
+  sink: OutcomeSink;
+  clock?: () => Date;
+}
+
+/** The composition root: real adapters for the real cloud (or anything that speaks its protocol, via endpoints). */
+export function wireRotation(options: WireOptions): RunDependencies {
+  const { config, env, credentials, logger } = options;
+  const endpoints = resolveEndpoints(env);
+  // Parsed now so a malformed ROTATOR_DNS_SERVERS fails the run before anything is ordered.
+  const dnsServers = parseDnsServersFromEnv(env);
+  return {
+    loadBalancer: (regionId) =>
+      new SlbLoadBalancer(
+        regionId,
+        new AliyunRpcClient({ endpoint: endpoints.slb(regionId), apiVersion: '2014-05-15', credentials }),
+      ),
+    certificateAuthority: async (): Promise<CertificateAuthority> => {
+      const dns = new AlidnsProvider(
+        new AliyunRpcClient({ endpoint: endpoints.alidns, apiVersion: '2015-01-09', credentials }),
+        config.dns.ttl,
+      );
+      const [{ AcmeCertificateAuthority }, { AuthoritativePropagationChecker }] = await Promise.all([
+        import('../adapters/acme/acme-certificate-authority.js'),
+        import('../adapters/dns/authoritative-propagation.js'),
+      ]);
+      if (!config.acme.accountKeyPem) {
+        logger.warn(
+          { directory: config.acme.directoryUrl },
+          'no stored ACME account key: using a new account for this run (fine for a test CA only)',
+        );
+      }
+      return new AcmeCertificateAuthority({
+        directoryUrl: config.acme.directoryUrl,
+        accountKeyPem: config.acme.accountKeyPem,
+        email: config.acme.email,
+        externalAccountBinding: config.acme.externalAccountBinding,
+        dns,
+        propagation: new AuthoritativePropagationChecker({
+          servers: dnsServers,
+          timeoutMs: config.dns.propagationTimeoutSeconds * 1000,
+        }),
+        logger,
+      });
+    },
+    sink: options.sink,
+    clock: options.clock ?? (() => new Date()),
+    logger,
+  };
+}
+
+import { parseDnsServers } from '../adapters/dns/dns-servers.js';
+
+function parseDnsServersFromEnv(env: Readonly<Record<string, string | undefined>>): string[] | undefined {
+  const raw = env.ROTATOR_DNS_SERVERS?.trim();
+  return raw ? parseDnsServers(raw, 'ROTATOR_DNS_SERVERS') : undefined;
+}
