@@ -165,6 +165,12 @@ export interface SlbOptions {
   tls: TlsListeners | undefined;
 }
 
+/**
+ * Loopback address counter shared by every emulator in the process, so two emulators in one test file do not put
+ * their load balancers on the same address (a port clash there would still fall back to an ephemeral port).
+ */
+let nextAddress = 0;
+
 function randomId(prefix: string, length: number): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
   let out = '';
@@ -202,7 +208,6 @@ export class Slb implements ProductHandler {
   private readonly regions = new Map<string, Region>();
   private readonly quotas = new Map<string, number>();
   private domainExtensionLimit = DEFAULT_DOMAIN_EXTENSION_LIMIT;
-  private nextAddress = 2;
   private idCounter = 0;
 
   constructor(private readonly options: SlbOptions) {}
@@ -236,7 +241,11 @@ export class Slb implements ProductHandler {
       case 'DeleteDomainExtension':
         return this.deleteDomainExtension(params);
       default:
-        throw new ApiError('InvalidAction.NotFound', 'Specified api is not found, please check your url and method.', 404);
+        throw new ApiError(
+          'InvalidAction.NotFound',
+          'Specified api is not found, please check your url and method.',
+          404,
+        );
     }
   }
 
@@ -305,7 +314,9 @@ export class Slb implements ProductHandler {
     const pageNumber = optionalInt(params, 'PageNumber', 1, 1_000_000) ?? 1;
     // Default page size 10 per the API doc of the time (UNCONFIRMED); 1–100.
     const pageSize = optionalInt(params, 'PageSize', 1, 100) ?? 10;
-    const ids = optional(params, 'LoadBalancerId')?.split(',').map((s) => s.trim());
+    const ids = optional(params, 'LoadBalancerId')
+      ?.split(',')
+      .map((s) => s.trim());
     if (ids && ids.length > 10) throw invalidParameter('LoadBalancerId', 'At most 10 LoadBalancerId values.');
     const name = optional(params, 'LoadBalancerName');
     const address = optional(params, 'Address');
@@ -334,6 +345,7 @@ export class Slb implements ProductHandler {
           PayType: 'PayOnDemand',
           InternetChargeType: 'paybytraffic',
           InternetChargeTypeAlias: 'paybytraffic',
+          // Minute precision as in the doc examples (`2021-09-07T11:22Z`); UNCONFIRMED.
           CreateTime: formatTimestamp(lb.createTimeStamp).replace(/:\d{2}Z$/, 'Z'),
           CreateTimeStamp: lb.createTimeStamp,
           ResourceGroupId: 'rg-acfmxazb4ph6aiy',
@@ -543,10 +555,11 @@ export class Slb implements ProductHandler {
 
   addLoadBalancer(regionId: string, options: { name?: string } = {}): { loadBalancerId: string; address: string } {
     const region = this.region(regionId);
-    const n = this.nextAddress++;
-    if (n > 254 * 254) throw new Error('out of loopback addresses');
-    // One loopback address per load balancer (127.0.0.2, …), so every listener can keep its own port number.
-    const address = `127.0.${Math.floor(n / 255)}.${(n % 255) + (n % 255 === 0 ? 1 : 0)}`;
+    const n = nextAddress++;
+    if (n >= 253 * 255) throw new Error('out of loopback addresses');
+    // One loopback address per load balancer (127.0.0.2, …, 127.0.0.254, 127.0.1.2, …), so every listener can keep
+    // its own port number. Linux routes all of 127/8 to lo without setup.
+    const address = `127.0.${Math.floor(n / 253)}.${2 + (n % 253)}`;
     const id = randomId('lb-', 21);
     region.loadBalancers.set(id, {
       id,
@@ -599,7 +612,12 @@ export class Slb implements ProductHandler {
     lb.listeners.set(port, listener);
     if (!this.options.tls) return undefined;
     try {
-      return await this.options.tls.open(tlsKey(region.id, lb.id, port), lb.address, port, this.tlsBinding(region, listener));
+      return await this.options.tls.open(
+        tlsKey(region.id, lb.id, port),
+        lb.address,
+        port,
+        this.tlsBinding(region, listener),
+      );
     } catch (err) {
       lb.listeners.delete(port);
       throw err;
@@ -794,7 +812,8 @@ export class Slb implements ProductHandler {
   private loadBalancer(region: Region, id: string): LoadBalancer {
     const lb = region.loadBalancers.get(id);
     // Code from common POP usage; UNCONFIRMED for SLB.
-    if (!lb) throw new ApiError('InvalidLoadBalancerId.NotFound', `The specified LoadBalancerId "${id}" does not exist.`);
+    if (!lb)
+      throw new ApiError('InvalidLoadBalancerId.NotFound', `The specified LoadBalancerId "${id}" does not exist.`);
     return lb;
   }
 
@@ -833,13 +852,7 @@ export class Slb implements ProductHandler {
     throw new ApiError('DomainExtensionId.NotFound', `The specified DomainExtensionId "${id}" does not exist.`);
   }
 
-  private createDomainExtension(
-    regionId: string,
-    lbId: string,
-    port: number,
-    domain: string,
-    certId: string,
-  ): string {
+  private createDomainExtension(regionId: string, lbId: string, port: number, domain: string, certId: string): string {
     const region = this.region(regionId);
     const l = this.listener(region, lbId, port);
     if (!validDomain(domain)) throw invalidParameter('Domain');

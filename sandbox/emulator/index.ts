@@ -1,0 +1,191 @@
+/**
+ * Local emulator of the Alibaba Cloud APIs the rotator calls: SLB (CLB) 2014-05-15 and Alidns 2015-01-09 on one RPC
+ * port, real signature v1 checks, HTTPS listeners as real TLS servers, TXT records mirrored into pebble-challtestsrv.
+ * A dev/test tool: deployed code (functions/, shared/) must never import it.
+ */
+import { ALIDNS_VERSION, Alidns, type DomainRecordItem } from './alidns.js';
+import { CallLog, type CallRecord, type Product } from './call-log.js';
+import { ChalltestsrvMirror } from './challtestsrv-mirror.js';
+import { type AccessKey, CredentialStore, type StsCredentials } from './credentials.js';
+import { Faults } from './faults.js';
+import { type ProductHandler, startRpcServer } from './rpc-server.js';
+import {
+  DEFAULT_CERTIFICATE_QUOTA,
+  type DomainExtensionInfo,
+  type ListenerBinding,
+  type ServerCertificateItem,
+  SLB_VERSION,
+  Slb,
+} from './slb.js';
+import { type TlsEndpoint, TlsListeners } from './tls-listeners.js';
+
+export { ApiError } from './errors.js';
+export type {
+  FailOptions,
+  FaultHandle,
+  LatencyOptions,
+  ParamPredicate,
+  Tamper,
+  TamperOptions,
+} from './faults.js';
+export type {
+  AccessKey,
+  CallRecord,
+  DomainExtensionInfo,
+  DomainRecordItem,
+  ListenerBinding,
+  Product,
+  ServerCertificateItem,
+  StsCredentials,
+  TlsEndpoint,
+};
+export { ALIDNS_VERSION, Faults, SLB_VERSION };
+
+export interface EmulatorOptions {
+  /** RPC port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** pebble-challtestsrv management URL, e.g. `http://127.0.0.1:8055`; TXT records are mirrored there. */
+  challtestsrvUrl?: string;
+  /** Server certificates per region before OverQuota; default 100. */
+  certificateQuota?: number;
+  /** Epoch ms; drives Timestamp skew checks, STS expiry, CreateTime and the call log. Default Date.now. */
+  clock?: () => number;
+  /** Use this long-term key instead of a random one (the standalone CLI lets users pin it). */
+  accessKey?: AccessKey;
+  /** Start a TLS server per HTTPS listener (default true). */
+  tlsListeners?: boolean;
+}
+
+/** Seeding and inspection of SLB state, without signed calls. Input rules are the same as the API's. */
+export interface SlbControl {
+  addLoadBalancer(regionId: string, options?: { name?: string }): { loadBalancerId: string; address: string };
+  /** Resolves once the listener's TLS server accepts connections. */
+  addHttpsListener(
+    regionId: string,
+    loadBalancerId: string,
+    port: number,
+    serverCertificateId: string,
+    options?: { status?: 'running' | 'stopped'; bandwidth?: number; tlsCipherPolicy?: string },
+  ): Promise<void>;
+  /** Returns the DomainExtensionId. At most 3 per listener unless raised with setDomainExtensionLimit. */
+  addDomainExtension(
+    regionId: string,
+    loadBalancerId: string,
+    port: number,
+    domain: string,
+    serverCertificateId: string,
+  ): string;
+  importCertificate(
+    regionId: string,
+    input: { certificatePem: string; privateKeyPem: string; name: string; tags?: Record<string, string> },
+  ): ServerCertificateItem;
+  certificates(regionId: string): ServerCertificateItem[];
+  /** What the API says the listener serves. */
+  binding(regionId: string, loadBalancerId: string, port: number): ListenerBinding;
+  /** What the TLS server serves now (differs from `binding` only under keepServingOldCertificate). */
+  servedBinding(regionId: string, loadBalancerId: string, port: number): ListenerBinding | undefined;
+  /** Where to open a TLS connection to the listener; use the listener's domain as servername for SNI. */
+  tlsEndpoint(regionId: string, loadBalancerId: string, port: number): TlsEndpoint;
+  setCertificateQuota(regionId: string, quota: number): void;
+  setDomainExtensionLimit(limit: number): void;
+}
+
+export interface AlidnsControl {
+  addZone(name: string): { domainId: string; domainName: string };
+  records(zone: string): DomainRecordItem[];
+  zones(): string[];
+}
+
+export interface Emulator {
+  /** `http://127.0.0.1:PORT`: pass as pop-core's `endpoint` for both SLB and Alidns. */
+  readonly endpoint: string;
+  readonly port: number;
+  /** A long-term key the emulator accepts. */
+  readonly credentials: AccessKey;
+  /** Temporary credentials like FC's `context.credentials` (default TTL 1 h on the emulator's clock). */
+  issueStsCredentials(ttlMs?: number): StsCredentials;
+  /** Another long-term key (e.g. for a second client). */
+  createAccessKey(): AccessKey;
+  readonly slb: SlbControl;
+  readonly alidns: AlidnsControl;
+  readonly faults: Faults;
+  /** Snapshot of every wire call so far, oldest first, with credentials and PrivateKey removed. */
+  readonly calls: readonly CallRecord[];
+  /** `calls` filtered by action (and product). */
+  callsOf(action: string, product?: Product): CallRecord[];
+  clearCalls(): void;
+  /** Closes the RPC server and every TLS listener. */
+  close(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const clock = options.clock ?? Date.now;
+  const credentials = new CredentialStore(clock);
+  const longTerm = credentials.createAccessKey(options.accessKey);
+  const tls = options.tlsListeners === false ? undefined : new TlsListeners();
+  const mirror = options.challtestsrvUrl ? new ChalltestsrvMirror(options.challtestsrvUrl) : undefined;
+  const slb = new Slb({ clock, certificateQuota: options.certificateQuota ?? DEFAULT_CERTIFICATE_QUOTA, tls });
+  const alidns = new Alidns({ clock, mirror });
+  const faults = new Faults({
+    setCertificateQuota: (regionId, quota) => slb.setCertificateQuota(regionId, quota),
+    setTlsFrozen: (regionId, lbId, port, frozen) => slb.setTlsFrozen(regionId, lbId, port, frozen),
+    setDnsPropagationDelay: (ms) => alidns.setPropagationDelay(ms),
+  });
+  const calls = new CallLog();
+  const products = new Map<string, ProductHandler>([
+    [SLB_VERSION, slb],
+    [ALIDNS_VERSION, alidns],
+  ]);
+  const rpc = await startRpcServer({
+    host: '127.0.0.1',
+    port: options.port ?? 0,
+    clock,
+    credentials,
+    products,
+    faults,
+    calls,
+  });
+
+  let closed: Promise<void> | undefined;
+  return {
+    endpoint: rpc.endpoint,
+    port: rpc.port,
+    credentials: longTerm,
+    issueStsCredentials: (ttlMs) => credentials.issueSts(ttlMs),
+    createAccessKey: () => credentials.createAccessKey(),
+    slb: {
+      addLoadBalancer: (regionId, o) => slb.addLoadBalancer(regionId, o),
+      addHttpsListener: async (regionId, lbId, port, certId, o) => {
+        await slb.addHttpsListener(regionId, lbId, port, certId, o);
+      },
+      addDomainExtension: (regionId, lbId, port, domain, certId) =>
+        slb.addDomainExtension(regionId, lbId, port, domain, certId),
+      importCertificate: (regionId, input) => slb.importCertificate(regionId, input),
+      certificates: (regionId) => slb.certificates(regionId),
+      binding: (regionId, lbId, port) => slb.binding(regionId, lbId, port),
+      servedBinding: (regionId, lbId, port) => slb.servedBinding(regionId, lbId, port),
+      tlsEndpoint: (regionId, lbId, port) => slb.tlsEndpoint(regionId, lbId, port),
+      setCertificateQuota: (regionId, quota) => slb.setCertificateQuota(regionId, quota),
+      setDomainExtensionLimit: (limit) => slb.setDomainExtensionLimit(limit),
+    },
+    alidns: {
+      addZone: (name) => alidns.addZone(name),
+      records: (zone) => alidns.records(zone),
+      zones: () => alidns.zoneNames(),
+    },
+    faults,
+    get calls() {
+      return calls.all();
+    },
+    callsOf: (action, product) =>
+      calls.all().filter((c) => c.action === action && (product === undefined || c.product === product)),
+    clearCalls: () => calls.clear(),
+    close: () => {
+      closed ??= (async () => {
+        await Promise.all([rpc.close(), tls?.closeAll()]);
+        await alidns.settle();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Standalone emulator:
+ *   npx tsx sandbox/emulator/main.ts --port 8080 [--challtestsrv http://127.0.0.1:8055]
+ *     [--credentials-out FILE] [--zone example.com]... [--load-balancer cn-hangzhou]... [--quota 100]
+ *
+ * Prints the endpoint and the AccessKeyId. The secret goes only to --credentials-out (mode 0600), never to stdout:
+ * terminal scrollback and CI logs outlive the process.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { startEmulator } from './index.js';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '0' },
+      challtestsrv: { type: 'string' },
+      'credentials-out': { type: 'string' },
+      zone: { type: 'string', multiple: true },
+      'load-balancer': { type: 'string', multiple: true },
+      quota: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(
+      'usage: main.ts [--port N] [--challtestsrv URL] [--credentials-out FILE] [--zone NAME]... ' +
+        '[--load-balancer REGION]... [--quota N]\n',
+    );
+    return;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${values.port}`);
+  const quota = values.quota === undefined ? undefined : Number(values.quota);
+  if (quota !== undefined && (!Number.isInteger(quota) || quota < 0))
+    throw new Error(`invalid --quota ${values.quota}`);
+
+  const emu = await startEmulator({
+    port,
+    ...(values.challtestsrv ? { challtestsrvUrl: values.challtestsrv } : {}),
+    ...(quota === undefined ? {} : { certificateQuota: quota }),
+  });
+  for (const zone of values.zone ?? []) emu.alidns.addZone(zone);
+  const lbs = (values['load-balancer'] ?? []).map((region) => ({ region, ...emu.slb.addLoadBalancer(region) }));
+
+  if (values['credentials-out']) {
+    writeFileSync(values['credentials-out'], `${JSON.stringify(emu.credentials, null, 2)}\n`, { mode: 0o600 });
+  }
+  const lines = [
+    `endpoint      ${emu.endpoint}`,
+    `accessKeyId   ${emu.credentials.accessKeyId}`,
+    values['credentials-out']
+      ? `secret        written to ${values['credentials-out']}`
+      : 'secret        not shown (pass --credentials-out FILE to get it)',
+    ...(values.challtestsrv ? [`challtestsrv  ${values.challtestsrv}`] : []),
+    ...emu.alidns.zones().map((z) => `zone          ${z}`),
+    ...lbs.map((lb) => `loadBalancer  ${lb.region} ${lb.loadBalancerId} ${lb.address}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    // A second signal while closing means "now": do not wait for lingering connections.
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stdout.write(`${signal}: stopping\n`);
+    emu.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`emulator: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

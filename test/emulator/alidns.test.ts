@@ -1,0 +1,258 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { Resolver } from 'node:dns/promises';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../sandbox/emulator/index.js';
+import { type Body, call, callError, expectCode, popClient } from './helpers.js';
+
+const CHALLTESTSRV = '/usr/bin/pebble-challtestsrv';
+
+describe('Alidns (real pop-core)', () => {
+  let emu: Emulator;
+  let dns: ReturnType<typeof popClient>;
+
+  beforeAll(async () => {
+    emu = await startEmulator({ tlsListeners: false });
+    dns = popClient(emu, 'alidns');
+    emu.alidns.addZone('example.com');
+    emu.alidns.addZone('sub.example.com');
+    emu.alidns.addZone('example.org');
+  });
+  afterAll(async () => {
+    await emu.close();
+  });
+
+  it('lists zones with paging and a keyword', async () => {
+    const all = await call(dns, 'DescribeDomains', { PageSize: 2 });
+    expect(all.TotalCount).toBe(3);
+    expect(all.Domains.Domain).toHaveLength(2);
+    expect(all.Domains.Domain[0]).toMatchObject({ DomainName: 'example.com' });
+    expect(typeof all.Domains.Domain[0].DomainId).toBe('string');
+    const org = await call(dns, 'DescribeDomains', { KeyWord: '.org' });
+    expect(org.Domains.Domain.map((d: Body) => d.DomainName)).toEqual(['example.org']);
+  });
+
+  it('adds, describes and deletes a TXT record; RecordId is a numeric string', async () => {
+    const added = await call(dns, 'AddDomainRecord', {
+      DomainName: 'example.com',
+      RR: '_acme-challenge.www',
+      Type: 'TXT',
+      Value: 'token-1',
+    });
+    expect(typeof added.RecordId).toBe('string');
+    expect(added.RecordId).toMatch(/^\d+$/);
+    const listed = await call(dns, 'DescribeDomainRecords', { DomainName: 'example.com', TypeKeyWord: 'TXT' });
+    expect(listed.DomainRecords.Record).toEqual([
+      expect.objectContaining({
+        RecordId: added.RecordId,
+        RR: '_acme-challenge.www',
+        Type: 'TXT',
+        Value: 'token-1',
+        TTL: 600,
+        Line: 'default',
+        DomainName: 'example.com',
+      }),
+    ]);
+    const sub = await call(dns, 'DescribeSubDomainRecords', {
+      SubDomain: '_acme-challenge.www.example.com',
+      Type: 'TXT',
+    });
+    expect(sub.TotalCount).toBe(1);
+    const deleted = await call(dns, 'DeleteDomainRecord', { RecordId: added.RecordId });
+    expect(deleted.RecordId).toBe(added.RecordId);
+    expect(emu.alidns.records('example.com')).toEqual([]);
+  });
+
+  it('answers DomainRecordDuplicate for the same RR, Type and Value, and allows a second value', async () => {
+    const params = { DomainName: 'example.com', RR: '_acme-challenge', Type: 'TXT', Value: 'v1' };
+    const first = await call(dns, 'AddDomainRecord', params);
+    const e = await expectCode(callError(dns, 'AddDomainRecord', params), 'DomainRecordDuplicate');
+    expect(e.status).toBe(400);
+    expect(e.data.Message).toBe('The DNS record already exists.');
+    expect(e.data.HostId).toBe('alidns.aliyuncs.com');
+    const second = await call(dns, 'AddDomainRecord', { ...params, Value: 'v2' });
+    expect(second.RecordId).not.toBe(first.RecordId);
+    await call(dns, 'DeleteDomainRecord', { RecordId: first.RecordId });
+    await call(dns, 'DeleteDomainRecord', { RecordId: second.RecordId });
+  });
+
+  it('rejects TTL below the free-edition minimum and malformed TTLs', async () => {
+    const base = { DomainName: 'example.com', RR: 'ttl', Type: 'TXT', Value: 'x' };
+    const low = await expectCode(callError(dns, 'AddDomainRecord', { ...base, TTL: 300 }), 'QuotaExceeded.TTL');
+    expect(low.data.Message).toMatch(/600 to 86400/);
+    const zero = await expectCode(callError(dns, 'AddDomainRecord', { ...base, TTL: 0 }), 'InvalidTTL');
+    expect(zero.data.Message).toBe('Specified parameter TTL is not valid.');
+  });
+
+  it('answers the documented codes for a foreign zone, a malformed name and an unknown record', async () => {
+    await expectCode(
+      callError(dns, 'AddDomainRecord', { DomainName: 'not-mine.com', RR: 'a', Type: 'TXT', Value: 'x' }),
+      'InvalidDomainName.NoExist',
+    );
+    await expectCode(
+      callError(dns, 'DescribeDomainRecords', { DomainName: '_acme-challenge.example.com' }),
+      'InvalidDomainName.Format',
+    );
+    await expectCode(callError(dns, 'DeleteDomainRecord', { RecordId: '123456789' }), 'DomainRecordNotBelongToUser');
+    await expectCode(
+      callError(dns, 'AddDomainRecord', { DomainName: 'example.com', RR: 'a', Type: 'TXT' }),
+      'MissingParameter',
+    );
+  });
+
+  it('splits a sub-domain at the longest zone of the account', async () => {
+    const r = await call(dns, 'AddDomainRecord', {
+      DomainName: 'sub.example.com',
+      RR: '_acme-challenge',
+      Type: 'TXT',
+      Value: 'z',
+    });
+    const found = await call(dns, 'DescribeSubDomainRecords', { SubDomain: '_acme-challenge.sub.example.com' });
+    expect(found.DomainRecords.Record.map((x: Body) => [x.DomainName, x.RR])).toEqual([
+      ['sub.example.com', '_acme-challenge'],
+    ]);
+    const main = await call(dns, 'GetMainDomainName', { InputString: '_acme-challenge.sub.example.com' });
+    expect(main.DomainName).toBe('sub.example.com');
+    expect(main.RR).toBe('_acme-challenge');
+    await call(dns, 'DeleteDomainRecord', { RecordId: r.RecordId });
+  });
+});
+
+async function freePort(): Promise<number> {
+  // A port free for both TCP and UDP: challtestsrv's DNS server binds both.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => {
+        const addr = s.address();
+        s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+      });
+    });
+    const udpFree = await new Promise<boolean>((resolve) => {
+      const u = createSocket('udp4');
+      u.once('error', () => resolve(false));
+      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
+    });
+    if (udpFree) return port;
+  }
+  throw new Error('no free port');
+}
+
+async function waitForManagement(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`pebble-challtestsrv exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/clear-txt`, {
+        method: 'POST',
+        body: JSON.stringify({ host: 'ready.invalid.' }),
+        signal: AbortSignal.timeout(500),
+      });
+      await res.arrayBuffer();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error('pebble-challtestsrv management API did not come up');
+}
+
+describe('TXT records mirrored into pebble-challtestsrv', () => {
+  let child: ChildProcess | undefined;
+  let emu: Emulator;
+  let resolver: Resolver;
+  let stderr = '';
+
+  beforeAll(async () => {
+    if (!existsSync(CHALLTESTSRV)) {
+      throw new Error(
+        `${CHALLTESTSRV} is missing: install the Debian package "pebble" (it ships pebble-challtestsrv). ` +
+          'This test needs it and does not skip.',
+      );
+    }
+    const mgmtPort = await freePort();
+    const dnsPort = await freePort();
+    child = spawn(
+      CHALLTESTSRV,
+      [
+        '-management',
+        `127.0.0.1:${mgmtPort}`,
+        '-dns01',
+        `127.0.0.1:${dnsPort}`,
+        '-http01',
+        '',
+        '-https01',
+        '',
+        '-tlsalpn01',
+        '',
+        // No `-doh ""`: the Debian 2.4 build has no DoH server and exits on the unknown flag.
+        '-defaultIPv6',
+        '',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const url = `http://127.0.0.1:${mgmtPort}`;
+    await waitForManagement(url, child).catch((err: Error) => {
+      throw new Error(`${err.message}\n${stderr.slice(-2000)}`);
+    });
+    emu = await startEmulator({ challtestsrvUrl: url, tlsListeners: false });
+    emu.alidns.addZone('example.net');
+    resolver = new Resolver({ timeout: 1000, tries: 2 });
+    resolver.setServers([`127.0.0.1:${dnsPort}`]);
+  }, 20_000);
+
+  afterAll(async () => {
+    await emu?.close();
+    child?.kill('SIGTERM');
+  });
+
+  const txt = async (name: string): Promise<string[]> => {
+    try {
+      return (await resolver.resolveTxt(name)).map((chunks) => chunks.join('')).sort();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENODATA' || code === 'ENOTFOUND') return [];
+      throw err;
+    }
+  };
+
+  it('publishes added values and removes exactly the deleted one', async () => {
+    const dns = popClient(emu, 'alidns');
+    const name = '_acme-challenge.www.example.net';
+    const a = await call(dns, 'AddDomainRecord', {
+      DomainName: 'example.net',
+      RR: '_acme-challenge.www',
+      Type: 'TXT',
+      Value: 'value-a',
+    });
+    const b = await call(dns, 'AddDomainRecord', {
+      DomainName: 'example.net',
+      RR: '_acme-challenge.www',
+      Type: 'TXT',
+      Value: 'value-b',
+    });
+    expect(await txt(name)).toEqual(['value-a', 'value-b']);
+    await call(dns, 'DeleteDomainRecord', { RecordId: a.RecordId });
+    expect(await txt(name)).toEqual(['value-b']);
+    await call(dns, 'DeleteDomainRecord', { RecordId: b.RecordId });
+    expect(await txt(name)).toEqual([]);
+  });
+
+  it('mirrors the apex (RR "@") and can delay propagation', async () => {
+    const dns = popClient(emu, 'alidns');
+    emu.faults.delayDnsPropagation(300);
+    const r = await call(dns, 'AddDomainRecord', { DomainName: 'example.net', RR: '@', Type: 'TXT', Value: 'apex' });
+    expect(await txt('example.net')).toEqual([]);
+    await new Promise((res) => setTimeout(res, 450));
+    expect(await txt('example.net')).toEqual(['apex']);
+    emu.faults.delayDnsPropagation(0);
+    await call(dns, 'DeleteDomainRecord', { RecordId: r.RecordId });
+    expect(await txt('example.net')).toEqual([]);
+  });
+});
