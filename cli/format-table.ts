@@ -22,5 +22,11 @@ export function formatTable(records: readonly OutcomeRecord[], summary: SummaryR
     .filter(([, n]) => n > 0)
     .map(([o, n]) => `${n} ${o}`)
     .join(', ');
-  return [line(header), ...rows.map(line), '', `${summary.certificates} certificate(s): ${counts || 'none'} in ${summary.durationMs} ms`, ''].join('\n');
+  return [
+    line(header),
+    ...rows.map(line),
+    '',
+    `${summary.certificates} certificate(s): ${counts || 'none'} in ${summary.durationMs} ms`,
+    '',
+  ].join('\n');
 }

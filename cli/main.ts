@@ -58,7 +58,9 @@ export async function main(argv: string[], env = process.env): Promise<number> {
       process.stderr.write(`${err.message}\n\n${USAGE}`);
       return 2;
     }
-    process.stderr.write(`unexpected error: ${redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err))}\n`);
+    process.stderr.write(
+      `unexpected error: ${redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err))}\n`,
+    );
     return 1;
   }
 }
@@ -126,7 +128,8 @@ async function validate(args: string[], env: NodeJS.ProcessEnv): Promise<number>
 
 async function account(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'create') throw new ConfigError([`account: unknown subcommand ${JSON.stringify(sub ?? '')}; use "account create"`]);
+  if (sub !== 'create')
+    throw new ConfigError([`account: unknown subcommand ${JSON.stringify(sub ?? '')}; use "account create"`]);
   const { values } = parseArgs({
     args: rest,
     options: { config: { type: 'string', short: 'c' }, out: { type: 'string', short: 'o' } },

@@ -1,12 +1,13 @@
 /**
- * Bundles each function in functions/<name>/index.ts into dist/<name>/index.js (one CommonJS file, what FC's
- * nodejs20 runtime loads with handler `index.handler`), and the command line into dist/cli/index.cjs.
+ * Bundles each function in functions/<name>/index.ts into <out>/<name>/index.js (one CommonJS file, what FC's
+ * nodejs20 runtime loads with handler `index.handler`), and the command line into <out>/cli/index.cjs.
  * One file per function keeps the cold start to a single module read; the emulator and test code never reach a
  * bundle because nothing under functions/ or shared/ imports them (a test checks the output).
  */
-import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build, type BuildOptions } from 'esbuild';
+import { pathToFileURL } from 'node:url';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 const common: BuildOptions = {
@@ -22,6 +23,42 @@ const common: BuildOptions = {
   metafile: true,
 };
 
+export interface BuildResult {
+  functions: { name: string; file: string; inputs: string[] }[];
+  cli: string;
+}
+
+export async function buildAll(outDir = join(root, 'dist')): Promise<BuildResult> {
+  await rm(outDir, { recursive: true, force: true });
+  const dirs = (await readdir(join(root, 'functions'), { withFileTypes: true })).filter((d) => d.isDirectory());
+  const functions: BuildResult['functions'] = [];
+  for (const fn of dirs) {
+    const file = join(outDir, fn.name, 'index.js');
+    const result = await build({
+      ...common,
+      entryPoints: [join(root, 'functions', fn.name, 'index.ts')],
+      outfile: file,
+    });
+    functions.push({ name: fn.name, file, inputs: Object.keys((result.metafile as Metafile).inputs) });
+    // The bundle is CommonJS; say so in the code package itself, whatever package.json encloses it.
+    await writeFile(join(outDir, fn.name, 'package.json'), '{ "type": "commonjs" }\n');
+    // A deployment may carry its configuration in the code package instead of an environment variable.
+    const config = join(root, 'rotator.yaml');
+    if (await exists(config)) {
+      await mkdir(join(outDir, fn.name), { recursive: true });
+      await copyFile(config, join(outDir, fn.name, 'rotator.yaml'));
+    }
+  }
+  const cli = join(outDir, 'cli', 'index.cjs');
+  await build({
+    ...common,
+    entryPoints: [join(root, 'cli', 'index.ts')],
+    outfile: cli,
+    banner: { js: '#!/usr/bin/env node' },
+  });
+  return { functions, cli };
+}
+
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
@@ -29,22 +66,9 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-await rm(join(root, 'dist'), { recursive: true, force: true });
-const functions = (await readdir(join(root, 'functions'), { withFileTypes: true })).filter((d) => d.isDirectory());
-for (const fn of functions) {
-  const outdir = join(root, 'dist', fn.name);
-  await build({ ...common, entryPoints: [join(root, 'functions', fn.name, 'index.ts')], outfile: join(outdir, 'index.js') });
-  // A deployment may carry its configuration in the code package instead of an environment variable.
-  const config = join(root, 'rotator.yaml');
-  if (await exists(config)) {
-    await mkdir(outdir, { recursive: true });
-    await copyFile(config, join(outdir, 'rotator.yaml'));
-  }
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const result = await buildAll();
+  process.stdout.write(
+    `built ${[...result.functions.map((f) => f.file), result.cli].map((f) => f.replace(root, '')).join(', ')}\n`,
+  );
 }
-await build({
-  ...common,
-  entryPoints: [join(root, 'cli', 'index.ts')],
-  outfile: join(root, 'dist', 'cli', 'index.cjs'),
-  banner: { js: '#!/usr/bin/env node' },
-});
-process.stdout.write(`built ${functions.map((f) => `dist/${f.name}/index.js`).join(', ')}, dist/cli/index.cjs\n`);

@@ -17,7 +17,11 @@ export interface LoadOptions {
   creatingAccountKey?: boolean;
 }
 
-export async function loadConfig(source: ConfigSource, env: Environment, options: LoadOptions = {}): Promise<RotatorConfig> {
+export async function loadConfig(
+  source: ConfigSource,
+  env: Environment,
+  options: LoadOptions = {},
+): Promise<RotatorConfig> {
   let text: string;
   let origin: string;
   if ('file' in source) {
@@ -45,7 +49,7 @@ export async function parseConfig(
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
+        const pos = lineCounter.linePos(e.pos[0]);
         return `${origin}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax: ${e.message.split('\n')[0]}`;
       }),
     );

@@ -27,7 +27,10 @@ const domainName = z
 // SLB ServerCertificateName allows 1-80 chars starting with a letter; the rotator appends `-YYYYMMDD-<8 hex>` (18).
 const certificateName = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9._-]{0,59}$/, 'must start with a letter, use only A-Z a-z 0-9 . _ - and be at most 60 chars');
+  .regex(
+    /^[A-Za-z][A-Za-z0-9._-]{0,59}$/,
+    'must start with a letter, use only A-Z a-z 0-9 . _ - and be at most 60 chars',
+  );
 
 const regionId = z.string().regex(/^[a-z]{2,}(-[a-z0-9]+)+$/, 'not a region id such as cn-hangzhou');
 
@@ -93,14 +96,17 @@ const certificateEntry = z
 const acmeSection = z
   .object({
     /** A preset name or the directory URL of any ACME CA. Staging unless production is chosen explicitly. */
-    directory: z.union([z.enum(['letsencrypt-staging', 'letsencrypt']), z.url({ protocol: /^https$/ })]).default(
-      'letsencrypt-staging',
-    ),
+    directory: z
+      .union([z.enum(['letsencrypt-staging', 'letsencrypt']), z.url({ protocol: /^https$/ })])
+      .default('letsencrypt-staging'),
     /** Required for a directory URL: whether that CA issues publicly trusted certificates (and has account limits). */
     production: z.boolean().optional(),
     email: z.email().optional(),
     accountKey: secretRef.optional(),
-    externalAccountBinding: z.object({ kid: z.string().min(1), hmacKey: secretRef }).strict().optional(),
+    externalAccountBinding: z
+      .object({ kid: z.string().min(1), hmacKey: secretRef })
+      .strict()
+      .optional(),
     termsOfServiceAgreed: z.literal(true, { error: 'must be true: the CA requires agreeing to its terms of service' }),
   })
   .strict()
@@ -113,7 +119,11 @@ const acmeSection = z
         message: 'required when directory is a URL: say whether this CA is a production CA (true) or a test CA (false)',
       });
     }
-    if (preset && a.production !== undefined && a.production !== ACME_PRESETS[a.directory as keyof typeof ACME_PRESETS].production) {
+    if (
+      preset &&
+      a.production !== undefined &&
+      a.production !== ACME_PRESETS[a.directory as keyof typeof ACME_PRESETS].production
+    ) {
       ctx.addIssue({ code: 'custom', path: ['production'], message: `contradicts the preset "${a.directory}"` });
     }
   });

@@ -1,3 +1,5 @@
+import type { RotatorError } from '../errors.js';
+
 /** A server certificate as SLB reports it (UploadServerCertificate response or DescribeServerCertificates item). */
 export interface ServerCertificate {
   serverCertificateId: string;
@@ -29,6 +31,11 @@ export interface IssuedCertificate {
   serialNumber: string;
   /** DNS names in the leaf's subjectAltName. */
   dnsNames: string[];
+  /**
+   * Set when the certificate was issued but a challenge record could not be removed: the certificate is good (and
+   * throwing it away would cost a CA order), but the outcome must say that a TXT record is left behind.
+   */
+  cleanupError?: RotatorError;
 }
 
 /** The SLB places that serve a certificate: an HTTPS listener's default certificate or an SNI domain extension. */

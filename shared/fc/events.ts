@@ -56,7 +56,10 @@ export function parseFcEvent(raw: unknown): FcEvent {
     };
   }
   if (typeof o.version === 'string' && o.requestContext && typeof o.requestContext === 'object') {
-    const ctx = o.requestContext as { http?: { method?: string; path?: string; sourceIp?: string }; requestId?: string };
+    const ctx = o.requestContext as {
+      http?: { method?: string; path?: string; sourceIp?: string };
+      requestId?: string;
+    };
     const body = typeof o.body === 'string' ? o.body : '';
     return {
       kind: 'http',

@@ -29,7 +29,8 @@ export function invocationContext(options: { logger: Logger; now?: () => number;
       const context = request.context as RotatorContext;
       const startedAt = now();
       const timeoutMs = (context.function?.timeout ?? 0) * 1000;
-      context.getRemainingTimeInMillis = () => (timeoutMs > 0 ? Math.max(0, timeoutMs - (now() - startedAt)) : Infinity);
+      context.getRemainingTimeInMillis = () =>
+        timeoutMs > 0 ? Math.max(0, timeoutMs - (now() - startedAt)) : Infinity;
       const controller = new AbortController();
       if (timeoutMs > 0) {
         const reserve = Math.min(options.reserveMs ?? DEFAULT_RESERVE_MS, timeoutMs / 4);
@@ -94,5 +95,7 @@ export function toHttpError(err: unknown): HttpResponse {
     return jsonResponse(callerMistake ? 400 : 500, { error: { message: err.message, issues: err.issues } });
   }
   if (err instanceof RotatorError) return jsonResponse(500, { error: err.toJSON() });
-  return jsonResponse(500, { error: { message: redact(err instanceof Error ? `${err.name}: ${err.message}` : 'internal error') } });
+  return jsonResponse(500, {
+    error: { message: redact(err instanceof Error ? `${err.name}: ${err.message}` : 'internal error') },
+  });
 }

@@ -52,5 +52,7 @@ function validate(value: unknown, what: string): RunRequestBody {
     const field = formatPath(i.path) || '(body)';
     return i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : `${field}: ${i.message}`;
   });
-  throw new BadRequestError(`${what}: ${problems.join('; ')} (expected {"certificates"?: string[], "force"?: boolean})`);
+  throw new BadRequestError(
+    `${what}: ${problems.join('; ')} (expected {"certificates"?: string[], "force"?: boolean})`,
+  );
 }

@@ -28,6 +28,8 @@ const REDACT_PATHS = [
 export interface LoggerOptions {
   /** File descriptor: 1 on Function Compute (stdout goes to Log Service), 2 for the command line. */
   fd: 1 | 2;
+  /** Write here instead of `fd` (tests read what would have been logged). */
+  stream?: { write(line: string): void };
   level?: string;
   base?: Record<string, unknown>;
 }
@@ -44,7 +46,7 @@ export function createLogger(options: LoggerOptions): Logger {
       formatters: { level: (label) => ({ level: label }) },
     },
     // Synchronous so log lines and outcome records written to the same descriptor never interleave mid-line.
-    pino.destination({ fd: options.fd, sync: true }),
+    options.stream ?? pino.destination({ fd: options.fd, sync: true }),
   );
 }
 

@@ -25,5 +25,9 @@ export function memorySink(): OutcomeSink & { records: (OutcomeRecord | SummaryR
 }
 
 export function teeSink(...sinks: OutcomeSink[]): OutcomeSink {
-  return { write: (r) => sinks.forEach((s) => s.write(r)) };
+  return {
+    write(r) {
+      for (const s of sinks) s.write(r);
+    },
+  };
 }

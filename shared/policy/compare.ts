@@ -52,7 +52,10 @@ export function compareCertificates(input: {
   }
   if (!previous) return { verdict: 'ok', daysGained: null };
   if (sameCertificate(previous.fingerprint, issued)) {
-    return { verdict: 'unchanged', reason: `the issued certificate is the one already in use (${previous.fingerprint})` };
+    return {
+      verdict: 'unchanged',
+      reason: `the issued certificate is the one already in use (${previous.fingerprint})`,
+    };
   }
   const previousExpiry = Math.floor(previous.expireTimeStamp / 1000);
   if (issuedExpiry <= previousExpiry) {

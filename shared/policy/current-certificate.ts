@@ -26,7 +26,11 @@ export function selectCurrentCertificate(
     const bound = (found as ServerCertificate[]).sort((a, b) => a.expireTimeStamp - b.expireTimeStamp);
     const first = bound[0] as ServerCertificate;
     return ids.length > 1
-      ? { kind: 'bound', certificate: first, note: `targets serve ${ids.length} different certificates (${ids.join(', ')})` }
+      ? {
+          kind: 'bound',
+          certificate: first,
+          note: `targets serve ${ids.length} different certificates (${ids.join(', ')})`,
+        }
       : { kind: 'bound', certificate: first };
   }
   const own = certificates
@@ -40,6 +44,8 @@ export function factsOf(c: ServerCertificate): CurrentCertificateFacts {
     notAfter: new Date(c.expireTimeStamp),
     notBefore: notBeforeFromTags(c),
     uploadedAt: c.createTimeStamp ? new Date(c.createTimeStamp) : undefined,
-    names: [...new Set([...(c.commonName ? [c.commonName] : []), ...c.subjectAlternativeNames].map((n) => n.toLowerCase()))],
+    names: [
+      ...new Set([...(c.commonName ? [c.commonName] : []), ...c.subjectAlternativeNames].map((n) => n.toLowerCase())),
+    ],
   };
 }

@@ -31,9 +31,7 @@ export interface RenewalInput {
   spreadKey: string;
 }
 
-export type RenewalDecision =
-  | { due: true; reason: string }
-  | { due: false; reason: string; renewAt: Date };
+export type RenewalDecision = { due: true; reason: string } | { due: false; reason: string; renewAt: Date };
 
 /** Pure: is this certificate due for renewal, and why. */
 export function decideRenewal(input: RenewalInput): RenewalDecision {

@@ -37,7 +37,12 @@ export async function moveTargets(
       results.push({ target: name, serverCertificateId: newCertificateId, status: 'moved' });
     } catch (err) {
       const error = asRotatorError(err, 'deploy');
-      results.push({ target: name, serverCertificateId: binding.serverCertificateId, status: 'failed', error: error.message });
+      results.push({
+        target: name,
+        serverCertificateId: binding.serverCertificateId,
+        status: 'failed',
+        error: error.message,
+      });
       const rollback = await rollBack(lb, moved, results);
       return { ok: false, error, rolledBack: rollback, targets: [...results, ...pending(bindings, results)] };
     }
@@ -66,5 +71,9 @@ function pending(bindings: readonly TargetBinding[], results: TargetResult[]): T
   const done = new Set(results.map((r) => r.target));
   return bindings
     .filter((b) => !done.has(describeTarget(b.target)))
-    .map((b) => ({ target: describeTarget(b.target), serverCertificateId: b.serverCertificateId, status: 'unchanged' }));
+    .map((b) => ({
+      target: describeTarget(b.target),
+      serverCertificateId: b.serverCertificateId,
+      status: 'unchanged',
+    }));
 }

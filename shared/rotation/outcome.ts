@@ -39,6 +39,8 @@ export interface OutcomeRecord {
   /** For `not-due`: when the certificate becomes due. */
   renewAt?: string;
   targets: TargetResult[];
+  /** Problems that did not change the outcome but need a person, e.g. a TXT record that could not be removed. */
+  warnings?: string[];
   durationMs: number;
 }
 
@@ -52,7 +54,9 @@ export interface SummaryRecord {
   durationMs: number;
 }
 
-export function toRef(c: Pick<ServerCertificate, 'serverCertificateId' | 'fingerprint' | 'expireTimeStamp'>): CertificateRef {
+export function toRef(
+  c: Pick<ServerCertificate, 'serverCertificateId' | 'fingerprint' | 'expireTimeStamp'>,
+): CertificateRef {
   return { serverCertificateId: c.serverCertificateId, fingerprint: c.fingerprint, expireTimeStamp: c.expireTimeStamp };
 }
 

@@ -1,5 +1,11 @@
 import type { ManagedCertificate } from '../config/types.js';
-import { describeTarget, type IssuedCertificate, type ServerCertificate, type Target, type TargetBinding } from '../domain/certificate.js';
+import {
+  describeTarget,
+  type IssuedCertificate,
+  type ServerCertificate,
+  type Target,
+  type TargetBinding,
+} from '../domain/certificate.js';
 import { asRotatorError, CloudApiError, DeadlineError, type RotatorError, type Stage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { compareCertificates, sameCertificate } from '../policy/compare.js';
@@ -57,7 +63,8 @@ export async function rotateCertificate(
   let stage: Stage = 'gather';
 
   try {
-    if (options.signal?.aborted) throw new DeadlineError('the invocation ran out of time before this certificate started');
+    if (options.signal?.aborted)
+      throw new DeadlineError('the invocation ran out of time before this certificate started');
     const inUse = await gather(deps.loadBalancer, cert);
     record.previous = inUse.previous ? toRef(inUse.previous) : null;
     record.targets = inUse.bindings.map((b) => ({
@@ -89,6 +96,10 @@ export async function rotateCertificate(
       ...(options.signal ? { signal: options.signal } : {}),
     });
 
+    if (issued.cleanupError) {
+      record.warnings = [`challenge record left behind: ${issued.cleanupError.message}`];
+    }
+
     stage = 'compare';
     const local = compareCertificates({ issued, reported: null, previous: record.previous });
     if (local.verdict !== 'ok') return finish({ outcome: local.verdict, reason: `${local.reason}; nothing uploaded` });
@@ -118,7 +129,10 @@ export async function rotateCertificate(
         ...failureFields(deployed.error),
       });
     }
-    return finish({ outcome: 'rotated', reason: `${decision.reason}; ${deployed.targets.length} target(s) verified${note}` });
+    return finish({
+      outcome: 'rotated',
+      reason: `${decision.reason}; ${deployed.targets.length} target(s) verified${note}`,
+    });
   } catch (err) {
     const error: RotatorError = asRotatorError(err, stage);
     log.error({ err: error }, 'rotation failed');
@@ -164,7 +178,10 @@ async function uploadOnce(
 ): Promise<ServerCertificate> {
   const same = existing.find((c) => sameCertificate(c.fingerprint, issued));
   if (same) {
-    log.info({ serverCertificateId: same.serverCertificateId }, 'the issued certificate is already uploaded; reusing it');
+    log.info(
+      { serverCertificateId: same.serverCertificateId },
+      'the issued certificate is already uploaded; reusing it',
+    );
     return same;
   }
   return lb.uploadServerCertificate({

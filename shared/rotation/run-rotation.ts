@@ -47,7 +47,11 @@ export function selectCertificates(config: RotatorConfig, names: readonly string
  * Rotates the selected certificates one after another (orders, DNS changes and SLB writes stay well inside the
  * providers' rate limits that way), writing one outcome record per certificate as soon as it is known, then a summary.
  */
-export async function runRotation(config: RotatorConfig, request: RunRequest, deps: RunDependencies): Promise<RunResult> {
+export async function runRotation(
+  config: RotatorConfig,
+  request: RunRequest,
+  deps: RunDependencies,
+): Promise<RunResult> {
   const selected = selectCertificates(config, request.certificates);
   const startedAt = deps.clock().getTime();
   const regions = new Map<string, LoadBalancerService>();

@@ -54,7 +54,9 @@ export function credentialsFromEnvironment(env: Readonly<Record<string, string |
     throw new CredentialsError(`no cloud credentials: set ${missing.join(' and ')}`);
   }
   if (accessKeyId.startsWith('STS.') && !securityToken) {
-    throw new CredentialsError('ALIBABA_CLOUD_ACCESS_KEY_ID is a temporary (STS.) key: set ALIBABA_CLOUD_SECURITY_TOKEN');
+    throw new CredentialsError(
+      'ALIBABA_CLOUD_ACCESS_KEY_ID is a temporary (STS.) key: set ALIBABA_CLOUD_SECURITY_TOKEN',
+    );
   }
   const value: CloudCredentials = { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) };
   return { getCredentials: async () => value };

@@ -1,6 +1,7 @@
 import { AlidnsProvider } from '../adapters/aliyun/alidns-provider.js';
 import { AliyunRpcClient } from '../adapters/aliyun/rpc-client.js';
 import { SlbLoadBalancer } from '../adapters/aliyun/slb-load-balancer.js';
+import { parseDnsServers } from '../adapters/dns/dns-servers.js';
 import type { RotatorConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { OutcomeSink } from '../log/outcome-sink.js';
@@ -63,8 +64,6 @@ export function wireRotation(options: WireOptions): RunDependencies {
     logger,
   };
 }
-
-import { parseDnsServers } from '../adapters/dns/dns-servers.js';
 
 function parseDnsServersFromEnv(env: Readonly<Record<string, string | undefined>>): string[] | undefined {
   const raw = env.ROTATOR_DNS_SERVERS?.trim();

@@ -22,9 +22,7 @@ export class AlidnsProvider implements DnsProvider {
   async zoneOf(fqdn: string): Promise<string> {
     const name = fqdn.toLowerCase().replace(/\.$/, '');
     const zones = await this.#listZones();
-    const zone = zones
-      .filter((z) => name === z || name.endsWith(`.${z}`))
-      .sort((a, b) => b.length - a.length)[0];
+    const zone = zones.filter((z) => name === z || name.endsWith(`.${z}`)).sort((a, b) => b.length - a.length)[0];
     if (!zone) {
       throw new DnsChallengeError(
         `no Alidns domain of this account contains ${name} (the account has: ${zones.slice(0, 10).join(', ') || 'none'}${zones.length > 10 ? ', …' : ''})`,

@@ -83,14 +83,24 @@ export class AliyunRpcClient {
   }
 
   #map(action: string, err: unknown, options: CallOptions): CloudApiError {
-    const e = err as { code?: unknown; data?: { Code?: string; Message?: string; RequestId?: string }; name?: string; message?: string };
+    const e = err as {
+      code?: unknown;
+      data?: { Code?: string; Message?: string; RequestId?: string };
+      name?: string;
+      message?: string;
+    };
     if (e?.data?.Code) {
       const code = String(e.data.Code);
-      return new CloudApiError(options.stage, action, `${action} failed: ${code}: ${redact(String(e.data.Message ?? ''))}`, {
-        code,
-        retryable: RETRYABLE_CODES.has(code),
-        ...(e.data.RequestId ? { requestId: String(e.data.RequestId) } : {}),
-      });
+      return new CloudApiError(
+        options.stage,
+        action,
+        `${action} failed: ${code}: ${redact(String(e.data.Message ?? ''))}`,
+        {
+          code,
+          retryable: RETRYABLE_CODES.has(code),
+          ...(e.data.RequestId ? { requestId: String(e.data.RequestId) } : {}),
+        },
+      );
     }
     const transport = typeof e?.code === 'string' && TRANSPORT_CODES.has(e.code);
     const timeout = e?.name === 'RequestTimeoutError' || /timeout/i.test(String(e?.message ?? ''));

@@ -18,7 +18,9 @@ interface WireCertificate {
 }
 interface WireHttpsListener {
   ServerCertificateId?: string;
-  DomainExtensions?: { DomainExtension?: { DomainExtensionId?: string; Domain?: string; ServerCertificateId?: string }[] };
+  DomainExtensions?: {
+    DomainExtension?: { DomainExtensionId?: string; Domain?: string; ServerCertificateId?: string }[];
+  };
 }
 
 export class SlbLoadBalancer implements LoadBalancerService {
@@ -33,7 +35,9 @@ export class SlbLoadBalancer implements LoadBalancerService {
       { RegionId: this.regionId },
       { stage: 'gather', idempotent: true },
     );
-    return (body.ServerCertificates?.ServerCertificate ?? []).map((c) => this.#toCertificate(c, 'DescribeServerCertificates'));
+    return (body.ServerCertificates?.ServerCertificate ?? []).map((c) =>
+      this.#toCertificate(c, 'DescribeServerCertificates'),
+    );
   }
 
   async uploadServerCertificate(request: UploadRequest): Promise<ServerCertificate> {
@@ -79,7 +83,12 @@ export class SlbLoadBalancer implements LoadBalancerService {
       (d) => d.DomainExtensionId === target.domainExtensionId,
     );
     if (!ext) {
-      throw new CloudApiError('gather', 'DescribeLoadBalancerHTTPSListenerAttribute', `domain extension ${target.domainExtensionId} not found on ${target.loadBalancerId}:${target.port}`, { code: 'DomainExtensionNotFound' });
+      throw new CloudApiError(
+        'gather',
+        'DescribeLoadBalancerHTTPSListenerAttribute',
+        `domain extension ${target.domainExtensionId} not found on ${target.loadBalancerId}:${target.port}`,
+        { code: 'DomainExtensionNotFound' },
+      );
     }
     return { target, serverCertificateId: required(ext.ServerCertificateId, 'ServerCertificateId', target) };
   }
@@ -101,7 +110,11 @@ export class SlbLoadBalancer implements LoadBalancerService {
     }
     await this.rpc.call(
       'SetDomainExtensionAttribute',
-      { RegionId: this.regionId, DomainExtensionId: target.domainExtensionId, ServerCertificateId: serverCertificateId },
+      {
+        RegionId: this.regionId,
+        DomainExtensionId: target.domainExtensionId,
+        ServerCertificateId: serverCertificateId,
+      },
       { stage: 'deploy', idempotent: true },
     );
   }
@@ -110,7 +123,12 @@ export class SlbLoadBalancer implements LoadBalancerService {
     const id = c.ServerCertificateId;
     const expire = Number(c.ExpireTimeStamp);
     if (!id || !c.Fingerprint || !Number.isFinite(expire)) {
-      throw new CloudApiError('gather', action, `${action} returned a certificate without ServerCertificateId, Fingerprint or ExpireTimeStamp`, { code: 'UnexpectedResponse' });
+      throw new CloudApiError(
+        'gather',
+        action,
+        `${action} returned a certificate without ServerCertificateId, Fingerprint or ExpireTimeStamp`,
+        { code: 'UnexpectedResponse' },
+      );
     }
     const created = Number(c.CreateTimeStamp);
     return {
@@ -132,7 +150,12 @@ export class SlbLoadBalancer implements LoadBalancerService {
 
 function required(value: string | undefined, field: string, target: Target): string {
   if (!value) {
-    throw new CloudApiError('gather', 'DescribeLoadBalancerHTTPSListenerAttribute', `${target.loadBalancerId}:${target.port} reports no ${field}: is it an HTTPS listener?`, { code: 'UnexpectedResponse' });
+    throw new CloudApiError(
+      'gather',
+      'DescribeLoadBalancerHTTPSListenerAttribute',
+      `${target.loadBalancerId}:${target.port} reports no ${field}: is it an HTTPS listener?`,
+      { code: 'UnexpectedResponse' },
+    );
   }
   return value;
 }

@@ -1,0 +1,34 @@
+import { open } from 'node:fs/promises';
+import { createAcmeAccount } from '../shared/adapters/acme/acme-certificate-authority.js';
+import type { RotatorConfig } from '../shared/config/types.js';
+import { ConfigError } from '../shared/errors.js';
+
+/**
+ * Creates and registers an ACME account for the configured CA and writes its key to `path`. The file is created
+ * exclusively with mode 0600: an existing key (and the account it stands for) is never overwritten.
+ */
+export async function createAccountKeyFile(config: RotatorConfig, path: string): Promise<{ accountUrl: string }> {
+  // Open first, so an existing file stops us before an account is registered for nothing.
+  const file = await open(path, 'wx', 0o600).catch((err: NodeJS.ErrnoException) => {
+    throw new ConfigError([
+      err.code === 'EEXIST'
+        ? `--out ${path}: the file exists; an account key is never overwritten`
+        : `--out ${path}: cannot be created (${err.code})`,
+    ]);
+  });
+  try {
+    const { accountKeyPem, accountUrl } = await createAcmeAccount({
+      directoryUrl: config.acme.directoryUrl,
+      email: config.acme.email,
+      externalAccountBinding: config.acme.externalAccountBinding,
+    });
+    await file.writeFile(accountKeyPem);
+    await file.close();
+    return { accountUrl };
+  } catch (err) {
+    await file.close();
+    const { rm } = await import('node:fs/promises');
+    await rm(path, { force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,361 @@
+/**
+ * CertificateAuthority over ACME (RFC 8555) with DNS-01, driving acme-client's lower-level calls rather than
+ * `auto()`: the order needs fields `auto()` cannot pass (ARI `replaces`), propagation is checked against the
+ * authoritative servers instead of acme-client's resolver, and every TXT record placed is removed by its ref.
+ */
+import { createPrivateKey, generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
+import { inspectIssued } from '../../certs/inspect.js';
+import { generateRsaPrivateKeyPem } from '../../certs/private-key.js';
+import type { IssuedCertificate } from '../../domain/certificate.js';
+import { AcmeError, DnsChallengeError, RotatorError } from '../../errors.js';
+import type { Logger } from '../../log/logger.js';
+import type { CertificateAuthority, IssueRequest } from '../../ports/certificate-authority.js';
+import type { DnsProvider, PropagationChecker, TxtRecordRef } from '../../ports/dns.js';
+import { type AcmeCallContext, type AcmeModule, loadAcmeClient, withAcmeContext } from './acme-client-loader.js';
+import { toAcmeError } from './problems.js';
+
+type AcmeClient = InstanceType<AcmeModule['Client']>;
+type AcmeAuthorization = Awaited<ReturnType<AcmeClient['getAuthorizations']>>[number];
+type AcmeChallenge = AcmeAuthorization['challenges'][number];
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+export interface AcmeBackoff {
+  /** Polls of a pending challenge/order before giving up. Default 12. */
+  attempts?: number;
+  /** First wait between polls, doubling up to `maxMs`. Defaults 1000 and 10000 ms (acme-client: 5000/30000). */
+  minMs?: number;
+  maxMs?: number;
+}
+
+export interface AcmeCertificateAuthorityOptions {
+  directoryUrl: string;
+  /** PEM (PKCS#8, PKCS#1 or SEC1). Without it each instance registers a throwaway account (test CAs only). */
+  accountKeyPem?: string | undefined;
+  email?: string | undefined;
+  externalAccountBinding?: { kid: string; hmacKey: string } | undefined;
+  dns: DnsProvider;
+  propagation: PropagationChecker;
+  logger?: Logger | undefined;
+  backoff?: AcmeBackoff | undefined;
+  /** Passed to the propagation checker for each record; its own default applies when absent. */
+  propagationTimeoutMs?: number | undefined;
+  /** Forward acme-client's own log lines (URLs, states, retries; no keys) to `logger.debug`. Default true. */
+  debugAcmeClient?: boolean;
+}
+
+/** What `issue` returns: the checked certificate; `cleanupError` says when TXT records could not be removed. */
+export type AcmeIssuedCertificate = IssuedCertificate;
+
+interface PendingChallenge {
+  authz: AcmeAuthorization;
+  challenge: AcmeChallenge;
+  identifier: string;
+  record: TxtRecordRef;
+}
+
+export class AcmeCertificateAuthority implements CertificateAuthority {
+  private readonly options: AcmeCertificateAuthorityOptions;
+  private client: Promise<{ acme: AcmeModule; client: AcmeClient }> | undefined;
+
+  constructor(options: AcmeCertificateAuthorityOptions) {
+    this.options = options;
+  }
+
+  async issue(request: IssueRequest): Promise<AcmeIssuedCertificate> {
+    const { domains, keyType, replaces, signal } = request;
+    if (domains.length === 0) throw new AcmeError('no domains to order a certificate for', { code: 'noDomains' });
+    const subject = domains.join(', ');
+    const log = this.options.logger?.child({ component: 'acme', domains });
+    signal?.throwIfAborted();
+
+    const { acme, client } = await this.account();
+    const debug = this.debugFn(log);
+    const placed: TxtRecordRef[] = [];
+    let result: AcmeIssuedCertificate | undefined;
+    let failure: unknown;
+
+    try {
+      const order = await step(debug, 'new order', subject, () =>
+        client.createOrder({
+          identifiers: domains.map((value) => ({ type: 'dns', value })),
+          // Not in acme-client's types (RFC 9773); it sends whatever the payload holds.
+          ...(replaces ? { replaces } : {}),
+        } as Parameters<AcmeClient['createOrder']>[0]),
+      );
+      log?.info({ order: order.url, status: order.status }, 'ACME order created');
+      const authzs = await step(debug, 'authorizations', subject, () => client.getAuthorizations(order));
+
+      const todo = await this.placeRecords(client, authzs, placed, debug, log);
+      signal?.throwIfAborted();
+      // When one record times out, stop polling for the others: they would keep the process busy for minutes.
+      const waits = new AbortController();
+      const forward = () => waits.abort(signal?.reason);
+      signal?.addEventListener('abort', forward, { once: true });
+      try {
+        await Promise.all(
+          todo.map((t) =>
+            this.options.propagation.waitForTxt(t.record, {
+              ...(this.options.propagationTimeoutMs ? { timeoutMs: this.options.propagationTimeoutMs } : {}),
+              signal: waits.signal,
+            }),
+          ),
+        );
+      } finally {
+        signal?.removeEventListener('abort', forward);
+        waits.abort(new Error('propagation wait no longer needed'));
+      }
+      signal?.throwIfAborted();
+      // Tell the CA only after every record is visible: a second name's record appearing late would otherwise
+      // fail the whole order.
+      await Promise.all(
+        todo.map((t) =>
+          step(debug, 'challenge', t.identifier, async () => {
+            await client.completeChallenge(t.challenge);
+            await client.waitForValidStatus(t.challenge);
+          }),
+        ),
+      );
+      log?.debug({ identifiers: todo.map((t) => t.identifier) }, 'DNS-01 challenges valid');
+      signal?.throwIfAborted();
+
+      const keyPem = await generateRsaPrivateKeyPem(keyType);
+      const [commonName] = domains;
+      // acme-client signs the CSR through WebCrypto, which imports PKCS#8 only.
+      const pkcs8 = createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'pem' }) as string;
+      const [, csr] = await acme.crypto.createCsr(
+        { ...(commonName && commonName.length <= 64 ? { commonName } : {}), altNames: domains },
+        pkcs8,
+      );
+      const finalized = await step(debug, 'finalize', subject, async () => {
+        // waitForValidStatus returns the bare resource: keep the order URL, later polls need it.
+        const ready =
+          order.status === 'ready' ? order : { ...(await client.waitForValidStatus(order)), url: order.url };
+        return { ...(await client.finalizeOrder(ready, csr)), url: order.url };
+      });
+      const chainPem = await step(debug, 'certificate download', subject, () => client.getCertificate(finalized));
+      result = inspectIssued(chainPem, keyPem, domains);
+      log?.info(
+        { serialNumber: result.serialNumber, notAfter: result.notAfter.toISOString(), sha1: result.sha1 },
+        'certificate issued',
+      );
+    } catch (err) {
+      failure = err;
+    } finally {
+      const cleanupError = await this.removeRecords(placed, log, failure !== undefined);
+      if (failure === undefined && result && cleanupError) result.cleanupError = cleanupError;
+    }
+    if (failure !== undefined) throw failure;
+    return result as AcmeIssuedCertificate;
+  }
+
+  private async placeRecords(
+    client: AcmeClient,
+    authzs: AcmeAuthorization[],
+    placed: TxtRecordRef[],
+    debug: ((msg: string) => void) | undefined,
+    log: Logger | undefined,
+  ): Promise<PendingChallenge[]> {
+    const work: Omit<PendingChallenge, 'record'>[] = [];
+    for (const authz of authzs) {
+      const identifier = `${authz.wildcard ? '*.' : ''}${authz.identifier.value}`;
+      if (authz.status === 'valid') {
+        log?.debug({ identifier }, 'authorization already valid (reused)');
+        continue;
+      }
+      if (authz.status !== 'pending') {
+        throw new AcmeError(`ACME authorization for ${identifier} is ${authz.status}`, { code: authz.status });
+      }
+      const challenge = authz.challenges.find((c) => c.type === 'dns-01');
+      if (!challenge) {
+        throw new AcmeError(
+          `ACME authorization for ${identifier} offers no dns-01 challenge (only ${authz.challenges.map((c) => c.type).join(', ')})`,
+          { code: 'noDns01' },
+        );
+      }
+      work.push({ authz, challenge, identifier });
+    }
+    // Wildcard and apex share `_acme-challenge.<base>`: two records with two values on one name.
+    const settled = await Promise.allSettled(
+      work.map(async (w) => {
+        const value = await step(debug, 'key authorization', w.identifier, () =>
+          client.getChallengeKeyAuthorization(w.challenge),
+        );
+        const record = await this.options.dns.addTxtRecord(`_acme-challenge.${w.authz.identifier.value}`, value);
+        placed.push(record);
+        log?.debug({ identifier: w.identifier, fqdn: record.fqdn, recordId: record.recordId }, 'TXT record placed');
+        return { ...w, record };
+      }),
+    );
+    const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (rejected) {
+      const reason: unknown = rejected.reason;
+      throw reason instanceof RotatorError
+        ? reason
+        : new DnsChallengeError(
+            `could not place a DNS-01 TXT record: ${reason instanceof Error ? reason.message : String(reason)}`,
+            { cause: reason, retryable: true },
+          );
+    }
+    return settled.map((s) => (s as PromiseFulfilledResult<PendingChallenge>).value);
+  }
+
+  /** Remove exactly the records placed; never throws. Returns the error to surface, if any removal failed. */
+  private async removeRecords(
+    placed: TxtRecordRef[],
+    log: Logger | undefined,
+    issuanceFailed: boolean,
+  ): Promise<DnsChallengeError | undefined> {
+    const results = await Promise.allSettled(placed.map((r) => this.options.dns.removeTxtRecord(r)));
+    const failed = placed
+      .map((record, i) => ({ record, result: results[i] }))
+      .filter((x): x is { record: TxtRecordRef; result: PromiseRejectedResult } => x.result?.status === 'rejected');
+    if (failed.length === 0) {
+      if (placed.length > 0) log?.debug({ records: placed.length }, 'TXT records removed');
+      return undefined;
+    }
+    const names = failed.map((f) => `${f.record.fqdn} (record ${f.record.recordId})`).join(', ');
+    const reasons = failed.map((f) => describe(f.result.reason)).join('; ');
+    const error = new DnsChallengeError(`could not remove DNS-01 TXT record(s) ${names}: ${reasons}`, {
+      cause: failed[0]?.result.reason,
+      retryable: true,
+      code: 'TXT_CLEANUP_FAILED',
+    });
+    log?.error(
+      {
+        err: error,
+        records: failed.map((f) => ({ fqdn: f.record.fqdn, zone: f.record.zone, recordId: f.record.recordId })),
+        issuanceFailed,
+      },
+      issuanceFailed
+        ? 'TXT records left behind after a failed issuance (the issuance error follows)'
+        : 'certificate issued, but TXT records were left behind: remove them by hand or let the next run retry',
+    );
+    return error;
+  }
+
+  private debugFn(log: Logger | undefined): ((msg: string) => void) | undefined {
+    if (!log || this.options.debugAcmeClient === false) return undefined;
+    return (msg) => log.debug({ acmeClient: msg }, 'acme-client');
+  }
+
+  private account(): Promise<{ acme: AcmeModule; client: AcmeClient }> {
+    this.client ??= (async () => {
+      const acme = await loadAcmeClient();
+      const accountKeyPem = this.options.accountKeyPem ?? (await generateAccountKeyPem());
+      const backoff = this.options.backoff ?? {};
+      const client = new acme.Client({
+        directoryUrl: this.options.directoryUrl,
+        accountKey: accountKeyPem,
+        ...(this.options.externalAccountBinding ? { externalAccountBinding: this.options.externalAccountBinding } : {}),
+        backoffAttempts: backoff.attempts ?? 12,
+        backoffMin: backoff.minMs ?? 1_000,
+        backoffMax: backoff.maxMs ?? 10_000,
+      });
+      await ensureAccount(client, {
+        existingKey: this.options.accountKeyPem !== undefined,
+        email: this.options.email,
+        directoryUrl: this.options.directoryUrl,
+        debug: this.debugFn(this.options.logger),
+      });
+      this.options.logger?.debug({ account: client.getAccountUrl() }, 'ACME account ready');
+      return { acme, client };
+    })();
+    // A failed registration (CA down) must not poison later attempts.
+    this.client.catch(() => {
+      this.client = undefined;
+    });
+    return this.client;
+  }
+}
+
+/**
+ * Find the key's account, or register one. acme-client's createAccount on a known key turns into an account update
+ * that some CAs (Pebble) reject as an empty update, so a stored key is first looked up with onlyReturnExisting.
+ */
+async function ensureAccount(
+  client: AcmeClient,
+  o: {
+    existingKey: boolean;
+    email: string | undefined;
+    directoryUrl: string;
+    debug: ((msg: string) => void) | undefined;
+  },
+): Promise<void> {
+  if (o.existingKey) {
+    try {
+      await step(o.debug, 'account lookup', o.directoryUrl, () => client.createAccount({ onlyReturnExisting: true }));
+      return;
+    } catch (err) {
+      if (!(err instanceof AcmeError && err.code === 'accountDoesNotExist')) throw err;
+    }
+  }
+  await step(o.debug, 'account', o.directoryUrl, () =>
+    client.createAccount({
+      termsOfServiceAgreed: true,
+      ...(o.email ? { contact: [`mailto:${o.email}`] } : {}),
+    }),
+  );
+}
+
+/** Run one ACME step in its own call context and turn its failure into an AcmeError naming the step. */
+function step<T>(
+  debug: ((msg: string) => void) | undefined,
+  name: string,
+  subject: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  return withAcmeContext(debug, async (ctx: AcmeCallContext) => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toAcmeError(err, name, subject, ctx);
+    }
+  });
+}
+
+function describe(err: unknown): string {
+  if (err instanceof RotatorError) return err.message;
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** A new ECDSA P-256 account key, PKCS#8 PEM (fast to make; every public ACME CA accepts ES256). */
+export async function generateAccountKeyPem(): Promise<string> {
+  const { privateKey } = await generateKeyPairAsync('ec', {
+    namedCurve: 'prime256v1',
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return privateKey;
+}
+
+export interface CreateAccountOptions {
+  directoryUrl: string;
+  email?: string | undefined;
+  externalAccountBinding?: { kid: string; hmacKey: string } | undefined;
+  /** Register this key instead of a new one (e.g. to look up its account URL). */
+  accountKeyPem?: string | undefined;
+  logger?: Logger | undefined;
+}
+
+/** Register an account (agreeing to the CA's terms) and return its key, for `account create`. Never logs the key. */
+export async function createAcmeAccount(
+  options: CreateAccountOptions,
+): Promise<{ accountKeyPem: string; accountUrl: string }> {
+  const acme = await loadAcmeClient();
+  const accountKeyPem = options.accountKeyPem ?? (await generateAccountKeyPem());
+  const client = new acme.Client({
+    directoryUrl: options.directoryUrl,
+    accountKey: accountKeyPem,
+    ...(options.externalAccountBinding ? { externalAccountBinding: options.externalAccountBinding } : {}),
+  });
+  const debug = options.logger ? (msg: string) => options.logger?.debug({ acmeClient: msg }, 'acme-client') : undefined;
+  await ensureAccount(client, {
+    existingKey: options.accountKeyPem !== undefined,
+    email: options.email,
+    directoryUrl: options.directoryUrl,
+    debug,
+  });
+  return { accountKeyPem, accountUrl: client.getAccountUrl() };
+}

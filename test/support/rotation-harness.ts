@@ -1,0 +1,72 @@
+import {
+  type AcmeTestCa,
+  type SandboxCertificate,
+  type SandboxWorld,
+  sandboxConfigYaml,
+  startWorld,
+} from '../../sandbox/world.js';
+import { parseConfig } from '../../shared/config/load-config.js';
+import { createLogger } from '../../shared/log/logger.js';
+import { memorySink } from '../../shared/log/outcome-sink.js';
+import type { OutcomeRecord, SummaryRecord } from '../../shared/rotation/outcome.js';
+import { type RunRequest, runRotation } from '../../shared/rotation/run-rotation.js';
+import { credentialsFromFcContext } from '../../shared/runtime/credentials.js';
+import { wireRotation } from '../../shared/runtime/wire.js';
+import { pebbleEnv } from './env.js';
+
+export interface HarnessRun {
+  records: OutcomeRecord[];
+  summary: SummaryRecord;
+  /** Everything the logger wrote, as text: what would reach Log Service. */
+  logs: string;
+}
+
+export interface RotationHarness {
+  world: SandboxWorld;
+  ca: AcmeTestCa;
+  /** Runs the real use case with the real adapters (pop-core against the emulator, acme-client against Pebble). */
+  run(certificates: SandboxCertificate[], request?: Partial<RunRequest>, ca?: AcmeTestCa): Promise<HarnessRun>;
+  /** Credentials the runs use, to check that none of them leaks. */
+  secrets(): string[];
+  close(): Promise<void>;
+}
+
+export async function startRotationHarness(zones: string[]): Promise<RotationHarness> {
+  const env = pebbleEnv();
+  const ca: AcmeTestCa = {
+    directoryUrl: env.directoryUrl,
+    challtestsrvUrl: env.challtestsrvUrl,
+    dnsServer: env.dnsServer,
+  };
+  const world = await startWorld(ca, zones);
+  const sts = world.emulator.issueStsCredentials();
+  return {
+    world,
+    ca,
+    async run(certificates, request = {}, runCa = ca) {
+      const config = await parseConfig(sandboxConfigYaml(runCa, certificates), 'test.yaml', {});
+      let logs = '';
+      const logger = createLogger({
+        fd: 2,
+        level: 'debug',
+        stream: {
+          write(line) {
+            logs += line;
+          },
+        },
+      });
+      const sink = memorySink();
+      const deps = wireRotation({
+        config,
+        env: world.endpointEnv,
+        credentials: credentialsFromFcContext(sts),
+        logger,
+        sink,
+      });
+      const result = await runRotation(config, { trigger: 'test', ...request }, deps);
+      return { ...result, logs };
+    },
+    secrets: () => [sts.accessKeySecret, sts.securityToken, world.emulator.credentials.accessKeySecret],
+    close: () => world.close(),
+  };
+}

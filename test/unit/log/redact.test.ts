@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { redact } from '../../../shared/log/redact.js';
+
+describe('redact', () => {
+  const cases = [
+    {
+      name: 'a pop-core GET URL with signed parameters',
+      input:
+        'ReadTimeout(3000). GET https://slb.aliyuncs.com/?AccessKeyId=LTAI5tAbCdEfGh&PrivateKey=-----BEGIN&Signature=abc%3D failed.',
+      absent: ['LTAI5tAbCdEfGh', 'abc%3D', 'PrivateKey=-----BEGIN'],
+    },
+    {
+      name: 'a PEM block',
+      input: 'bad key -----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY----- end',
+      absent: ['MIIEpAIBAAKCAQEA'],
+    },
+    { name: 'an STS key id', input: 'key STS.NUgYrLnoC37mZZCNnAbez2 expired', absent: ['NUgYrLnoC37mZZCNnAbez2'] },
+    { name: 'form-style parameters', input: 'body SecurityToken=CAIS123&Action=Upload', absent: ['CAIS123'] },
+  ];
+  for (const c of cases) {
+    it(`removes ${c.name}`, () => {
+      const out = redact(c.input);
+      for (const secret of c.absent) expect(out).not.toContain(secret);
+      expect(out).toContain('redacted');
+    });
+  }
+  it('leaves ordinary messages alone', () => {
+    expect(redact('The DNS record already exists.')).toBe('The DNS record already exists.');
+  });
+});
