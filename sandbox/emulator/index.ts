@@ -20,14 +20,7 @@ import {
 import { type TlsEndpoint, TlsListeners } from './tls-listeners.js';
 
 export { ApiError } from './errors.js';
-export type {
-  FailOptions,
-  FaultHandle,
-  LatencyOptions,
-  ParamPredicate,
-  Tamper,
-  TamperOptions,
-} from './faults.js';
+export type { FailOptions, FaultHandle, LatencyOptions, ParamPredicate, Tamper, TamperOptions } from './faults.js';
 export type {
   AccessKey,
   CallRecord,

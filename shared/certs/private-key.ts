@@ -26,14 +26,7 @@ export async function generateRsaPrivateKeyPem(keyType: KeyType): Promise<string
 }
 
 export type KeyPemForm =
-  | 'pkcs1'
-  | 'pkcs8'
-  | 'encrypted-pkcs8'
-  | 'encrypted-pkcs1'
-  | 'ec'
-  | 'other'
-  | 'none'
-  | 'multiple';
+  'pkcs1' | 'pkcs8' | 'encrypted-pkcs8' | 'encrypted-pkcs1' | 'ec' | 'other' | 'none' | 'multiple';
 
 /** Which form a private-key PEM is in, from its labels and headers alone (no parsing of key material). */
 export function keyPemForm(pem: string): KeyPemForm {

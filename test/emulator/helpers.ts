@@ -81,7 +81,8 @@ export function popClient(emu: Emulator, product: ProductName, creds: Creds = em
   });
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: pop-core bodies are untyped JSON with null prototypes.
+// pop-core bodies are untyped JSON with null prototypes.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Body = any;
 
 export function call(

@@ -150,5 +150,4 @@ describe('FC handler', () => {
     for (const secret of h.secrets()) expect(text).not.toContain(secret);
     expect(text).not.toMatch(/PRIVATE KEY/);
   });
-
 });

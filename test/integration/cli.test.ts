@@ -1,0 +1,128 @@
+/**
+ * The command line as a user runs it: the built `slb-cert-rotator` pointed at the emulator (any implementation of the
+ * SLB/Alidns contract) by the documented variables, with credentials in the standard ALIBABA_CLOUD_* variables.
+ */
+import { execFile } from 'node:child_process';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxConfigYaml, seedListener } from '../../sandbox/world.js';
+import { type BuildResult, buildAll } from '../../scripts/build.js';
+import { type RotationHarness, startRotationHarness } from '../support/rotation-harness.js';
+
+const run = promisify(execFile);
+const REGION = 'cn-hangzhou';
+const outDir = join(tmpdir(), `rotator-cli-${process.pid}`);
+let h: RotationHarness;
+let built: BuildResult;
+let configFile: string;
+let env: Record<string, string>;
+
+async function cli(args: string[], extraEnv: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [built.cli, ...args], {
+      env: { ...process.env, ...env, ...extraEnv },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  [h, built] = await Promise.all([startRotationHarness(['cli.test']), buildAll(outDir)]);
+  const seeded = await seedListener(h.world, { regionId: REGION, domains: ['cli.test', '*.cli.test'], days: 2 });
+  configFile = join(outDir, 'rotator.yaml');
+  await writeFile(
+    configFile,
+    sandboxConfigYaml(h.ca, [
+      {
+        name: 'site',
+        domains: ['cli.test', '*.cli.test'],
+        region: REGION,
+        listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
+      },
+    ]),
+  );
+  const key = h.world.emulator.createAccessKey();
+  env = {
+    ...h.world.endpointEnv,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: key.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: key.accessKeySecret,
+  };
+}, 60_000);
+afterAll(async () => {
+  await h?.close();
+  await rm(outDir, { recursive: true, force: true });
+});
+
+describe('slb-cert-rotator', () => {
+  it('run --config prints one JSON outcome line per certificate and a summary, exit 0', async () => {
+    const r = await cli(['run', '--config', configFile]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.event)).toEqual(['rotation.outcome', 'rotation.summary']);
+    expect(lines[0]).toMatchObject({ certificate: 'site', outcome: 'rotated' });
+    expect(lines[0].current.fingerprint).not.toBe(lines[0].previous.fingerprint);
+    expect(r.stdout + r.stderr).not.toContain(env.ALIBABA_CLOUD_ACCESS_KEY_SECRET);
+    expect(r.stdout + r.stderr).not.toMatch(/PRIVATE KEY/);
+  });
+
+  it('a second run is not due', async () => {
+    const r = await cli(['run', '--config', configFile, '--certificate', 'site']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout.split('\n')[0] ?? '')).toMatchObject({ outcome: 'not-due' });
+  });
+
+  it('an unknown certificate name is refused with exit 2, naming it', async () => {
+    const r = await cli(['run', '--config', configFile, '--certificate', 'nope']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown name\(s\) "nope"/);
+  });
+
+  it('missing credentials are refused with exit 2, naming the variables', async () => {
+    const r = await cli(['run', '--config', configFile], {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: '',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: '',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET/);
+  });
+
+  it('a wrong secret fails at gather with the cloud error code and does not echo the secret', async () => {
+    const r = await cli(['run', '--config', configFile, '--force'], {
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong-secret-value',
+    });
+    expect(r.code).toBe(1);
+    const outcome = JSON.parse(r.stdout.split('\n')[0] ?? '');
+    expect(outcome).toMatchObject({ outcome: 'failed', stage: 'gather', errorCode: 'SignatureDoesNotMatch' });
+    expect(r.stdout + r.stderr).not.toContain('wrong-secret-value');
+  });
+
+  it('validate reports an invalid file with the field and line, exit 2', async () => {
+    const bad = join(outDir, 'bad.yaml');
+    await writeFile(bad, (await readFile(configFile, 'utf8')).replace('port: 443', 'port: 0'));
+    const r = await cli(['validate', '--config', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+: certificates\[0\]\.listeners\[0\]\.port/);
+  });
+
+  it('account create registers with the CA and writes the key 0600, never to stdout, never overwriting', async () => {
+    const keyFile = join(outDir, 'account.pem');
+    const r = await cli(['account', 'create', '--config', configFile, '--out', keyFile]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/registered https:\/\/127\.0\.0\.1/);
+    expect(r.stdout).not.toMatch(/PRIVATE KEY/);
+    expect((await readFile(keyFile, 'utf8')).startsWith('-----BEGIN PRIVATE KEY-----')).toBe(true);
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    const again = await cli(['account', 'create', '--config', configFile, '--out', keyFile]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/exists; an account key is never overwritten/);
+  });
+});
