@@ -31,6 +31,8 @@ export interface IssuedCertificate {
   serialNumber: string;
   /** DNS names in the leaf's subjectAltName. */
   dnsNames: string[];
+  /** RFC 9773 certificate identifier, base64url(AKI keyIdentifier) "." base64url(serial); undefined without an AKI. */
+  ariCertId?: string;
   /**
    * Set when the certificate was issued but a challenge record could not be removed: the certificate is good (and
    * throwing it away would cost a CA order), but the outcome must say that a TXT record is left behind.

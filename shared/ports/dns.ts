@@ -18,6 +18,11 @@ export interface DnsProvider {
   removeTxtRecord(record: TxtRecordRef): Promise<void>;
   /** The zone (an Alidns domain of the account) that holds `fqdn`: its longest suffix the account owns. */
   zoneOf(fqdn: string): Promise<string>;
+  /**
+   * TXT records at a name, with their creation time when the provider reports one: lets a run remove challenge
+   * records an earlier, interrupted run left behind.
+   */
+  listTxtRecords(fqdn: string): Promise<(TxtRecordRef & { createdAt?: Date })[]>;
 }
 
 /** Waits until the servers that the CA will ask serve a TXT value. Polls; never a fixed sleep. */

@@ -7,6 +7,7 @@ interface WireRecord {
   RR?: string;
   Type?: string;
   Value?: string;
+  CreateTimestamp?: number | string;
 }
 
 /** DNS-01 records through Alidns 2015-01-09. */
@@ -63,14 +64,22 @@ export class AlidnsProvider implements DnsProvider {
     }
   }
 
-  /** TXT records at a name whose value the rotator would have placed; used to clean up after an interrupted run. */
-  async listTxtRecords(fqdn: string): Promise<TxtRecordRef[]> {
+  async listTxtRecords(fqdn: string): Promise<(TxtRecordRef & { createdAt?: Date })[]> {
     const name = fqdn.toLowerCase().replace(/\.$/, '');
     const zone = await this.zoneOf(name);
     const records = await this.#subDomainRecords(name, zone);
     return records
       .filter((r) => r.Type === 'TXT' && r.RecordId && r.Value !== undefined)
-      .map((r) => ({ fqdn: name, zone, value: r.Value as string, recordId: String(r.RecordId) }));
+      .map((r) => {
+        const created = Number(r.CreateTimestamp);
+        return {
+          fqdn: name,
+          zone,
+          value: r.Value as string,
+          recordId: String(r.RecordId),
+          ...(Number.isFinite(created) && created > 0 ? { createdAt: new Date(created) } : {}),
+        };
+      });
   }
 
   async #find(name: string, zone: string, value: string): Promise<string | undefined> {
