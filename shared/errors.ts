@@ -11,6 +11,7 @@ export type Stage =
   | 'credentials'
   | 'gather'
   | 'decide'
+  | 'preflight'
   | 'dns'
   | 'issue'
   | 'check'

@@ -8,6 +8,7 @@ import type { ManagedCertificate, RotatorConfig } from './types.js';
 
 const DEFAULT_REMAINING_FRACTION = 1 / 3;
 const DEFAULT_SPREAD = 0.02;
+const DEFAULT_RETAIN = 1;
 
 /** Where the configuration comes from: inline text (ROTATOR_CONFIG) or a file. */
 export type ConfigSource = { text: string; origin: string } | { file: string };
@@ -146,12 +147,16 @@ async function resolve(raw: RawConfig, env: Environment, origin: string, options
         spread: renewal.spread ?? DEFAULT_SPREAD,
       },
       listeners: c.listeners,
+      domainExtensions: c.domainExtensions,
+      byReference: c.byReference ?? raw.defaults.byReference ?? false,
+      retain: c.retain ?? raw.defaults.retain ?? DEFAULT_RETAIN,
     };
   });
 
   return {
     acme: { directoryUrl, production, email: raw.acme.email, accountKeyPem, externalAccountBinding },
     dns: raw.dns,
+    slb: raw.slb,
     certificates,
   };
 }

@@ -69,6 +69,18 @@ const listenerTarget = z
   })
   .strict();
 
+const domainExtensionTarget = z
+  .object({
+    loadBalancerId: listenerTarget.shape.loadBalancerId,
+    port: listenerTarget.shape.port,
+    /** The SNI domain of the extension, as configured on the listener. */
+    domain: z
+      .string()
+      .transform((s) => s.trim().toLowerCase())
+      .refine((s) => DOMAIN_RE.test(s), { message: 'not a domain name' }),
+  })
+  .strict();
+
 const certificateEntry = z
   .object({
     name: certificateName,
@@ -76,7 +88,14 @@ const certificateEntry = z
     region: regionId.optional(),
     keyType: keyType.optional(),
     renewal: renewalPolicy.optional(),
+    /** HTTPS listeners whose default certificate this is. */
     listeners: z.array(listenerTarget).default([]),
+    /** SNI domain extensions that serve this certificate. */
+    domainExtensions: z.array(domainExtensionTarget).default([]),
+    /** Also move every listener and domain extension in the region that serves the certificate being replaced. */
+    byReference: z.boolean().optional(),
+    /** How many of the rotator's older certificates for this name to keep for rollback. */
+    retain: z.number().int().min(0).max(10).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -90,6 +109,13 @@ const certificateEntry = z
       const key = `${l.loadBalancerId}:${l.port}`;
       if (ports.has(key)) ctx.addIssue({ code: 'custom', path: ['listeners', i], message: `${key} is listed twice` });
       ports.add(key);
+    });
+    const extensions = new Set<string>();
+    c.domainExtensions.forEach((d, i) => {
+      const key = `${d.loadBalancerId}:${d.port}/${d.domain}`;
+      if (extensions.has(key))
+        ctx.addIssue({ code: 'custom', path: ['domainExtensions', i], message: `${key} is listed twice` });
+      extensions.add(key);
     });
   });
 
@@ -132,9 +158,26 @@ export const configSchema = z
   .object({
     acme: acmeSection,
     defaults: z
-      .object({ region: regionId.optional(), keyType: keyType.optional(), renewal: renewalPolicy.optional() })
+      .object({
+        region: regionId.optional(),
+        keyType: keyType.optional(),
+        renewal: renewalPolicy.optional(),
+        byReference: z.boolean().optional(),
+        retain: z.number().int().min(0).max(10).optional(),
+      })
       .strict()
       .default({}),
+    slb: z
+      .object({
+        /** Server certificates allowed per region (slb_quota_certs_num; 100 unless raised in Quota Center). */
+        certificateQuota: z.number().int().min(1).default(100),
+        /** After moving a target, open a TLS connection to it and check the presented leaf. */
+        verifyOnWire: z.boolean().default(true),
+        /** How long a target may keep presenting the old leaf after the API reports the change. */
+        wireSettleSeconds: z.number().min(0).max(600).default(30),
+      })
+      .strict()
+      .default({ certificateQuota: 100, verifyOnWire: true, wireSettleSeconds: 30 }),
     dns: z
       .object({
         /** How long to wait for the authoritative name servers to serve a challenge record. */

@@ -11,6 +11,10 @@ export interface ListenerTargetConfig {
   port: number;
 }
 
+export interface DomainExtensionTargetConfig extends ListenerTargetConfig {
+  domain: string;
+}
+
 /** One managed certificate with every default applied. */
 export interface ManagedCertificate {
   name: string;
@@ -19,6 +23,9 @@ export interface ManagedCertificate {
   keyType: KeyType;
   renewal: RenewalPolicy;
   listeners: ListenerTargetConfig[];
+  domainExtensions: DomainExtensionTargetConfig[];
+  byReference: boolean;
+  retain: number;
 }
 
 export interface AcmeSettings {
@@ -33,5 +40,6 @@ export interface AcmeSettings {
 export interface RotatorConfig {
   acme: AcmeSettings;
   dns: { propagationTimeoutSeconds: number; ttl: number };
+  slb: { certificateQuota: number; verifyOnWire: boolean; wireSettleSeconds: number };
   certificates: ManagedCertificate[];
 }

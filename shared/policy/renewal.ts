@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RenewalPolicy } from '../config/types.js';
+import type { RenewalWindow } from '../ports/renewal-info.js';
 
 const DAY_MS = 86_400_000;
 /**
@@ -29,6 +30,8 @@ export interface RenewalInput {
   now: Date;
   /** Makes the spread stable per certificate: the same certificate renews at the same point on every run. */
   spreadKey: string;
+  /** The CA's suggested renewal window (RFC 9773), when it offers one for this certificate: it takes precedence. */
+  ari?: RenewalWindow | null;
 }
 
 export type RenewalDecision = { due: true; reason: string } | { due: false; reason: string; renewAt: Date };
@@ -44,11 +47,20 @@ export function decideRenewal(input: RenewalInput): RenewalDecision {
 
   const remainingMs = current.notAfter.getTime() - now.getTime();
   if (remainingMs <= 0) return { due: true, reason: `expired at ${current.notAfter.toISOString()}` };
+  const left = `${formatDays(remainingMs)} left (expires ${current.notAfter.toISOString()})`;
+
+  if (input.ari) {
+    // RFC 9773 §4.2: pick a point within the window at random; here stable per certificate, like the spread.
+    const { start, end } = input.ari;
+    const at = new Date(start.getTime() + (end.getTime() - start.getTime()) * unitHash(input.spreadKey));
+    const window = `the CA's renewal window ${start.toISOString()} – ${end.toISOString()}`;
+    if (now.getTime() >= at.getTime()) return { due: true, reason: `${left}; inside ${window}` };
+    return { due: false, reason: `${left}; renews at ${at.toISOString()} within ${window}`, renewAt: at };
+  }
 
   const lifetimeMs = lifetimeOf(current);
   const windowMs = renewalWindowMs(input.policy, lifetimeMs, input.spreadKey);
   const renewAt = new Date(current.notAfter.getTime() - windowMs);
-  const left = `${formatDays(remainingMs)} left (expires ${current.notAfter.toISOString()})`;
   const rule =
     input.policy.daysBeforeExpiry !== undefined
       ? `${input.policy.daysBeforeExpiry} days before expiry`

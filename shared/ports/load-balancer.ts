@@ -1,11 +1,32 @@
 import type { ServerCertificate, Target, TargetBinding } from '../domain/certificate.js';
 
+
 export interface UploadRequest {
   regionId: string;
   serverCertificateName: string;
   certificatePem: string;
   privateKeyPem: string;
   tags: Record<string, string>;
+}
+
+export interface LoadBalancerInfo {
+  loadBalancerId: string;
+  /** The service address clients connect to. */
+  address: string;
+  /** `internet` or `intranet`: an intranet address may not be reachable from the function. */
+  addressType: string | undefined;
+}
+
+export interface HttpsListenerInfo {
+  loadBalancerId: string;
+  port: number;
+  serverCertificateId: string;
+}
+
+export interface DomainExtensionInfo {
+  domainExtensionId: string;
+  domain: string;
+  serverCertificateId: string;
 }
 
 /**
@@ -22,4 +43,10 @@ export interface LoadBalancerService {
   getBinding(target: Target): Promise<TargetBinding>;
   /** Point a listener or domain extension at a certificate. */
   setBinding(target: Target, serverCertificateId: string): Promise<void>;
+  /** Every load balancer in the region (paginated underneath). */
+  listLoadBalancers(): Promise<LoadBalancerInfo[]>;
+  /** Every HTTPS listener in the region with its default certificate (paginated underneath). */
+  listHttpsListeners(): Promise<HttpsListenerInfo[]>;
+  /** The SNI domain extensions of one HTTPS listener. */
+  listDomainExtensions(loadBalancerId: string, port: number): Promise<DomainExtensionInfo[]>;
 }

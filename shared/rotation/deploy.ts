@@ -50,10 +50,17 @@ export async function moveTargets(
   return { ok: true, targets: results };
 }
 
-/** Puts each moved target back on its previous certificate; true when all of them went back. */
-async function rollBack(lb: LoadBalancerService, moved: TargetBinding[], results: TargetResult[]): Promise<boolean> {
+/**
+ * Puts each moved target back on the certificate it served before (newest move first), updating `results` in
+ * place; true when all of them went back.
+ */
+export async function rollBack(
+  lb: LoadBalancerService,
+  moved: readonly TargetBinding[],
+  results: TargetResult[],
+): Promise<boolean> {
   let all = true;
-  for (const binding of moved.reverse()) {
+  for (const binding of [...moved].reverse()) {
     const name = describeTarget(binding.target);
     const entry = results.find((r) => r.target === name);
     try {

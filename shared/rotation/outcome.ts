@@ -15,6 +15,9 @@ export interface TargetResult {
   /** The certificate the target serves after this run. */
   serverCertificateId: string;
   status: 'moved' | 'unchanged' | 'failed' | 'rolled-back';
+  /** What a TLS connection to the target presented after the move: see `verifyOnWire`. */
+  wire?: 'verified' | 'unreachable' | 'stale';
+  wireDetail?: string;
   error?: string;
 }
 
@@ -38,6 +41,10 @@ export interface OutcomeRecord {
   daysGained: number | null;
   /** For `not-due`: when the certificate becomes due. */
   renewAt?: string;
+  /** True when this run deployed a certificate an earlier, interrupted run had already uploaded (no new order). */
+  resumed?: boolean;
+  /** The rotator's own older certificates deleted after the verified rotation. */
+  deleted?: string[];
   targets: TargetResult[];
   /** Problems that did not change the outcome but need a person, e.g. a TXT record that could not be removed. */
   warnings?: string[];

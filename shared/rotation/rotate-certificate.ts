@@ -1,28 +1,40 @@
+import { matchesFingerprint } from '../certs/fingerprint.js';
 import type { ManagedCertificate } from '../config/types.js';
-import {
-  describeTarget,
-  type IssuedCertificate,
-  type ServerCertificate,
-  type Target,
-  type TargetBinding,
-} from '../domain/certificate.js';
-import { asRotatorError, CloudApiError, DeadlineError, type RotatorError, type Stage } from '../errors.js';
+import { describeTarget, type IssuedCertificate, type ServerCertificate } from '../domain/certificate.js';
+import { asRotatorError, CloudApiError, DeadlineError, DeployError, RotatorError, type Stage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { compareCertificates, sameCertificate } from '../policy/compare.js';
-import { factsOf, selectCurrentCertificate } from '../policy/current-certificate.js';
+import { factsOf } from '../policy/current-certificate.js';
 import { decideRenewal } from '../policy/renewal.js';
+import { findResumable } from '../policy/resume.js';
 import type { CertificateAuthority } from '../ports/certificate-authority.js';
 import type { LoadBalancerService } from '../ports/load-balancer.js';
-import { moveTargets } from './deploy.js';
+import type { RenewalInfoSource, RenewalWindow } from '../ports/renewal-info.js';
+import type { WireProbe } from '../ports/wire-probe.js';
+import { moveTargets, rollBack } from './deploy.js';
+import { gatherInUse, type InUse } from './gather.js';
 import { failureFields, type OutcomeRecord, toCurrentRef, toRef } from './outcome.js';
-import { rotatorTags, serverCertificateName } from './tags.js';
+import { pruneOwnCertificates } from './prune.js';
+import { ariCertIdOf, rotatorTags, serverCertificateName } from './tags.js';
+import { verifyOnWire } from './verify-wire.js';
 
 export interface RotateDependencies {
   loadBalancer: LoadBalancerService;
   /** Created on first use: loading acme-client and registering the account costs time nobody needs when nothing is due. */
   certificateAuthority: () => Promise<CertificateAuthority>;
+  /** The CA's renewal information (RFC 9773); absent when not wired. */
+  renewalInfo?: RenewalInfoSource;
+  /** Proof on the wire; absent or `verifyOnWire: false` means API read-back only. */
+  wireProbe?: WireProbe;
   clock: () => Date;
+  sleep?: (ms: number) => Promise<void>;
   logger: Logger;
+}
+
+export interface RotateSettings {
+  certificateQuota: number;
+  verifyOnWire: boolean;
+  wireSettleSeconds: number;
 }
 
 export interface RotateOptions {
@@ -30,21 +42,21 @@ export interface RotateOptions {
   signal?: AbortSignal;
 }
 
-interface InUse {
-  certificates: ServerCertificate[];
-  bindings: TargetBinding[];
-  previous: ServerCertificate | null;
-  note: string | undefined;
-}
+const DEFAULT_SETTINGS: RotateSettings = { certificateQuota: 100, verifyOnWire: true, wireSettleSeconds: 30 };
 
-/** Rotates one managed certificate: gather what SLB serves, decide, then issue, check, upload, compare and deploy. */
+/**
+ * Rotates one managed certificate: gather what SLB serves, decide, then obtain (resume an earlier upload, or issue,
+ * check and upload), compare, deploy, prove on the wire, and prune. Writes nothing before it has decided.
+ */
 export async function rotateCertificate(
   cert: ManagedCertificate,
   deps: RotateDependencies,
   options: RotateOptions,
+  settings: RotateSettings = DEFAULT_SETTINGS,
 ): Promise<OutcomeRecord> {
   const startedAt = deps.clock().getTime();
   const log = deps.logger.child({ certificate: cert.name, region: cert.region });
+  const lb = deps.loadBalancer;
   const record: OutcomeRecord = {
     event: 'rotation.outcome',
     certificate: cert.name,
@@ -58,15 +70,18 @@ export async function rotateCertificate(
     targets: [],
     durationMs: 0,
   };
+  const warn = (w: string) => {
+    record.warnings = [...(record.warnings ?? []), w];
+  };
   const finish = (fields: Partial<OutcomeRecord>): OutcomeRecord =>
     Object.assign(record, fields, { durationMs: deps.clock().getTime() - startedAt });
   let stage: Stage = 'gather';
 
   try {
-    if (options.signal?.aborted)
-      throw new DeadlineError('the invocation ran out of time before this certificate started');
-    const inUse = await gather(deps.loadBalancer, cert);
-    record.previous = inUse.previous ? toRef(inUse.previous) : null;
+    if (options.signal?.aborted) throw new DeadlineError('the invocation ran out of time before this certificate started');
+    const inUse = await gatherInUse(lb, cert);
+    const previous = inUse.previous;
+    record.previous = previous ? toRef(previous) : null;
     record.targets = inUse.bindings.map((b) => ({
       target: describeTarget(b.target),
       serverCertificateId: b.serverCertificateId,
@@ -74,13 +89,16 @@ export async function rotateCertificate(
     }));
 
     stage = 'decide';
+    const ariId = previous ? ariCertIdOf(previous) : undefined;
+    const ari = ariId ? await renewalWindow(deps, ariId, options.signal, warn) : null;
     const decision = decideRenewal({
-      current: inUse.previous ? factsOf(inUse.previous) : null,
+      current: previous ? factsOf(previous) : null,
       domains: cert.domains,
       policy: cert.renewal,
       force: options.force,
       now: deps.clock(),
       spreadKey: `${cert.region}/${cert.name}`,
+      ari,
     });
     const note = inUse.note ? ` (note: ${inUse.note})` : '';
     if (!decision.due) {
@@ -88,50 +106,98 @@ export async function rotateCertificate(
     }
     log.info({ reason: decision.reason }, 'certificate is due');
 
-    stage = 'issue';
-    const ca = await deps.certificateAuthority();
-    const issued = await ca.issue({
-      domains: cert.domains,
-      keyType: cert.keyType,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    // An earlier run may have uploaded a good certificate and stopped before every target served it.
+    const resumable = options.force
+      ? undefined
+      : findResumable({
+          name: cert.name,
+          domains: cert.domains,
+          certificates: inUse.certificates,
+          previous,
+          policy: cert.renewal,
+          now: deps.clock(),
+        });
+    let current: ServerCertificate;
+    if (resumable) {
+      log.info({ serverCertificateId: resumable.serverCertificateId }, 'resuming with a certificate an earlier run uploaded');
+      current = resumable;
+      record.resumed = true;
+    } else {
+      stage = 'preflight';
+      await ensureQuota(lb, cert, inUse, settings.certificateQuota, warn);
 
-    if (issued.cleanupError) {
-      record.warnings = [`challenge record left behind: ${issued.cleanupError.message}`];
+      stage = 'issue';
+      const ca = await deps.certificateAuthority();
+      const issued = await ca.issue({
+        domains: cert.domains,
+        keyType: cert.keyType,
+        ...(ariId ? { replaces: ariId } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (issued.cleanupError) warn(`challenge record left behind: ${issued.cleanupError.message}`);
+
+      stage = 'compare';
+      const local = compareCertificates({ issued, reported: null, previous: record.previous });
+      if (local.verdict !== 'ok') return finish({ outcome: local.verdict, reason: `${local.reason}; nothing uploaded` });
+
+      stage = 'upload';
+      current = await uploadOnce(lb, cert, issued, inUse.certificates, log);
+      record.current = toCurrentRef(current);
+
+      stage = 'compare';
+      const verdict = compareCertificates({ issued, reported: current, previous: record.previous });
+      if (verdict.verdict !== 'ok') {
+        return finish({ outcome: verdict.verdict, reason: `${verdict.reason}; targets not moved` });
+      }
     }
-
-    stage = 'compare';
-    const local = compareCertificates({ issued, reported: null, previous: record.previous });
-    if (local.verdict !== 'ok') return finish({ outcome: local.verdict, reason: `${local.reason}; nothing uploaded` });
-
-    stage = 'upload';
-    const uploaded = await uploadOnce(deps.loadBalancer, cert, issued, inUse.certificates, log);
-    record.current = toCurrentRef(uploaded);
-
-    stage = 'compare';
-    const verdict = compareCertificates({ issued, reported: uploaded, previous: record.previous });
-    if (verdict.verdict !== 'ok') {
-      return finish({ outcome: verdict.verdict, reason: `${verdict.reason}; targets not moved` });
-    }
-    record.daysGained = verdict.daysGained;
+    record.current = toCurrentRef(current);
+    record.daysGained = previous ? round1((current.expireTimeStamp - previous.expireTimeStamp) / 86_400_000) : null;
+    const how = record.resumed ? `; resumed with ${current.serverCertificateId} uploaded by an earlier run` : '';
 
     stage = 'deploy';
     if (inUse.bindings.length === 0) {
-      return finish({ outcome: 'rotated', reason: `${decision.reason}; uploaded (no targets configured)${note}` });
+      await prune(lb, cert, current, log, record, warn);
+      return finish({ outcome: 'rotated', reason: `${decision.reason}${how}; uploaded (no targets configured)${note}` });
     }
-    const deployed = await moveTargets(deps.loadBalancer, inUse.bindings, uploaded.serverCertificateId);
+    const deployed = await moveTargets(lb, inUse.bindings, current.serverCertificateId);
     record.targets = deployed.targets;
     if (!deployed.ok) {
-      const how = deployed.rolledBack ? 'every moved target was put back' : 'ROLLBACK INCOMPLETE, see targets';
-      return finish({
-        outcome: deployed.rolledBack ? 'rolled-back' : 'failed',
-        reason: `${deployed.error.message}; ${how}`,
-        ...failureFields(deployed.error),
-      });
+      return finish(rolledBackFields(deployed.error, deployed.rolledBack));
     }
+
+    stage = 'verify';
+    if (settings.verifyOnWire && deps.wireProbe) {
+      const moved = inUse.bindings.filter((b) => b.serverCertificateId !== current.serverCertificateId);
+      const wire = await verifyOnWire(lb, inUse.bindings, {
+        probe: deps.wireProbe,
+        fingerprint: current.fingerprint,
+        domains: cert.domains,
+        settleMs: settings.wireSettleSeconds * 1000,
+        sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+        now: () => deps.clock().getTime(),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      for (const w of wire) {
+        const t = record.targets.find((r) => r.target === w.target);
+        if (t) Object.assign(t, { wire: w.status, wireDetail: w.detail });
+        if (w.status === 'unreachable') warn(`not verified on the wire: ${w.target}: ${w.detail}`);
+      }
+      const stale = wire.filter((w) => w.status === 'stale');
+      if (stale.length > 0) {
+        const error = new DeployError(
+          `the wire check failed: ${stale.map((s) => `${s.target}: ${s.detail}`).join('; ')}`,
+          { retryable: true },
+        );
+        const back = await rollBack(lb, moved, record.targets);
+        return finish(rolledBackFields(error, back, 'verify'));
+      }
+    }
+
+    await prune(lb, cert, current, log, record, warn);
+    const verified = record.targets.filter((t) => t.wire === 'verified').length;
     return finish({
       outcome: 'rotated',
-      reason: `${decision.reason}; ${deployed.targets.length} target(s) verified${note}`,
+      reason: `${decision.reason}${how}; ${record.targets.length} target(s) moved and read back${settings.verifyOnWire && deps.wireProbe ? `, ${verified} verified on the wire` : ''}${note}`,
     });
   } catch (err) {
     const error: RotatorError = asRotatorError(err, stage);
@@ -140,35 +206,60 @@ export async function rotateCertificate(
   }
 }
 
-async function gather(lb: LoadBalancerService, cert: ManagedCertificate): Promise<InUse> {
-  const targets: Target[] = cert.listeners.map((l) => ({
-    kind: 'listener',
-    regionId: cert.region,
-    loadBalancerId: l.loadBalancerId,
-    port: l.port,
-  }));
-  const [certificates, bindings] = await Promise.all([
-    lb.listServerCertificates(),
-    Promise.all(targets.map((t) => lb.getBinding(t))),
-  ]);
-  const selection = selectCurrentCertificate(cert.name, certificates, bindings);
-  if (selection.kind === 'missing') {
-    throw new CloudApiError(
-      'gather',
-      'DescribeServerCertificates',
-      `the targets serve ${selection.serverCertificateIds.join(', ')}, which DescribeServerCertificates does not list in ${cert.region}`,
-      { code: 'ServerCertificateId.NotFound' },
-    );
-  }
+function rolledBackFields(error: RotatorError, complete: boolean, stage?: Stage): Partial<OutcomeRecord> {
+  const fields = failureFields(error);
   return {
-    certificates,
-    bindings,
-    previous: selection.kind === 'none' ? null : selection.certificate,
-    note: selection.kind === 'bound' ? selection.note : undefined,
+    outcome: complete ? 'rolled-back' : 'failed',
+    reason: `${error.message}; ${complete ? 'every moved target was put back on its previous certificate' : 'ROLLBACK INCOMPLETE, see targets'}`,
+    ...fields,
+    ...(stage ? { stage } : {}),
+    retryable: true,
   };
 }
 
-/** Reuses a certificate with the same fingerprint already in the region: SLB does not deduplicate, and quota is 100. */
+async function renewalWindow(
+  deps: RotateDependencies,
+  certId: string,
+  signal: AbortSignal | undefined,
+  warn: (w: string) => void,
+): Promise<RenewalWindow | null> {
+  if (!deps.renewalInfo) return null;
+  try {
+    return await deps.renewalInfo.renewalWindow(certId, signal ? { signal } : {});
+  } catch (err) {
+    // ARI is advice: without it the lifetime rule still decides.
+    warn(`renewal information unavailable, using the lifetime rule: ${asRotatorError(err, 'decide').message}`);
+    return null;
+  }
+}
+
+/** Before ordering: the upload must fit the region's quota. Makes room from the rotator's own old certificates first. */
+async function ensureQuota(
+  lb: LoadBalancerService,
+  cert: ManagedCertificate,
+  inUse: InUse,
+  quota: number,
+  warn: (w: string) => void,
+): Promise<void> {
+  if (inUse.certificates.length < quota) return;
+  const keep = inUse.previous?.serverCertificateId ?? '';
+  const pruned = await pruneOwnCertificates(lb, { name: cert.name, currentId: keep, retain: 0, certificates: inUse.certificates });
+  for (const p of pruned.problems) warn(p);
+  const count = inUse.certificates.length - pruned.deleted.length;
+  if (count >= quota) {
+    throw new RotatorError(
+      'preflight',
+      `${cert.region} holds ${count} server certificates and its quota is ${quota}: the new certificate would exceed it. ` +
+        'Delete certificates nothing uses, or raise slb_quota_certs_num in Quota Center and slb.certificateQuota in the configuration',
+      { code: 'QuotaWouldBeExceeded' },
+    );
+  }
+}
+
+/**
+ * Uploads unless the region already has a certificate with this fingerprint (SLB does not deduplicate). When the
+ * answer to an upload is lost, the certificate may exist anyway: look before reporting a failure.
+ */
 async function uploadOnce(
   lb: LoadBalancerService,
   cert: ManagedCertificate,
@@ -178,17 +269,47 @@ async function uploadOnce(
 ): Promise<ServerCertificate> {
   const same = existing.find((c) => sameCertificate(c.fingerprint, issued));
   if (same) {
-    log.info(
-      { serverCertificateId: same.serverCertificateId },
-      'the issued certificate is already uploaded; reusing it',
-    );
+    log.info({ serverCertificateId: same.serverCertificateId }, 'the issued certificate is already uploaded; reusing it');
     return same;
   }
-  return lb.uploadServerCertificate({
-    regionId: cert.region,
-    serverCertificateName: serverCertificateName(cert.name, issued),
-    certificatePem: issued.certificatePem,
-    privateKeyPem: issued.privateKeyPem,
-    tags: rotatorTags(cert.name, issued),
-  });
+  try {
+    return await lb.uploadServerCertificate({
+      regionId: cert.region,
+      serverCertificateName: serverCertificateName(cert.name, issued),
+      certificatePem: issued.certificatePem,
+      privateKeyPem: issued.privateKeyPem,
+      tags: rotatorTags(cert.name, issued),
+    });
+  } catch (err) {
+    if (err instanceof CloudApiError && err.code && /Timeout|ECONNRESET|EPIPE/.test(err.code)) {
+      const found = (await lb.listServerCertificates()).find((c) => matchesFingerprint(c.fingerprint, issued));
+      if (found) return found;
+    }
+    throw err;
+  }
+}
+
+async function prune(
+  lb: LoadBalancerService,
+  cert: ManagedCertificate,
+  current: ServerCertificate,
+  log: Logger,
+  record: OutcomeRecord,
+  warn: (w: string) => void,
+): Promise<void> {
+  try {
+    const result = await pruneOwnCertificates(lb, { name: cert.name, currentId: current.serverCertificateId, retain: cert.retain });
+    if (result.deleted.length > 0) {
+      record.deleted = result.deleted;
+      log.info({ deleted: result.deleted }, 'deleted older certificates nothing serves');
+    }
+    for (const p of result.problems) warn(p);
+  } catch (err) {
+    // The rotation itself succeeded; a failed clean-up is retried by the next run.
+    warn(`clean-up of older certificates failed: ${asRotatorError(err, 'cleanup').message}`);
+  }
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
 }

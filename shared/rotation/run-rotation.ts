@@ -4,6 +4,8 @@ import type { Logger } from '../log/logger.js';
 import type { OutcomeSink } from '../log/outcome-sink.js';
 import type { CertificateAuthority } from '../ports/certificate-authority.js';
 import type { LoadBalancerService } from '../ports/load-balancer.js';
+import type { RenewalInfoSource } from '../ports/renewal-info.js';
+import type { WireProbe } from '../ports/wire-probe.js';
 import { type OutcomeRecord, type SummaryRecord, summarize } from './outcome.js';
 import { rotateCertificate } from './rotate-certificate.js';
 
@@ -20,6 +22,9 @@ export interface RunDependencies {
   /** One LoadBalancerService per region. */
   loadBalancer: (regionId: string) => LoadBalancerService;
   certificateAuthority: () => Promise<CertificateAuthority>;
+  renewalInfo?: RenewalInfoSource;
+  wireProbe?: WireProbe;
+  sleep?: (ms: number) => Promise<void>;
   sink: OutcomeSink;
   clock: () => Date;
   logger: Logger;
@@ -74,8 +79,17 @@ export async function runRotation(
     }
     const record = await rotateCertificate(
       cert,
-      { loadBalancer: lb, certificateAuthority, clock: deps.clock, logger: deps.logger },
+      {
+        loadBalancer: lb,
+        certificateAuthority,
+        clock: deps.clock,
+        logger: deps.logger,
+        ...(deps.renewalInfo ? { renewalInfo: deps.renewalInfo } : {}),
+        ...(deps.wireProbe ? { wireProbe: deps.wireProbe } : {}),
+        ...(deps.sleep ? { sleep: deps.sleep } : {}),
+      },
       { force: request.force === true, ...(request.signal ? { signal: request.signal } : {}) },
+      config.slb,
     );
     records.push(record);
     deps.sink.write(record);

@@ -8,13 +8,23 @@ import type { ServerCertificate } from '../domain/certificate.js';
 export const TAG_NAME = 'slb-cert-rotator.name';
 export const TAG_NOT_BEFORE = 'slb-cert-rotator.not-before';
 export const TAG_SHA256 = 'slb-cert-rotator.sha256';
+/** RFC 9773 certificate identifier: what ACME Renewal Information and `replaces` need, since SLB never returns the PEM. */
+export const TAG_ARI_ID = 'slb-cert-rotator.ari-id';
 
-export function rotatorTags(name: string, issued: { notBefore: Date; sha256: string }): Record<string, string> {
+export function rotatorTags(
+  name: string,
+  issued: { notBefore: Date; sha256: string; ariCertId?: string },
+): Record<string, string> {
   return {
     [TAG_NAME]: name,
     [TAG_NOT_BEFORE]: issued.notBefore.toISOString(),
     [TAG_SHA256]: issued.sha256,
+    ...(issued.ariCertId ? { [TAG_ARI_ID]: issued.ariCertId } : {}),
   };
+}
+
+export function ariCertIdOf(c: ServerCertificate): string | undefined {
+  return c.tags[TAG_ARI_ID] || undefined;
 }
 
 export function isRotatorCertificate(c: ServerCertificate, name: string): boolean {

@@ -1,6 +1,12 @@
 import type { ServerCertificate, Target, TargetBinding } from '../../domain/certificate.js';
 import { CloudApiError } from '../../errors.js';
-import type { LoadBalancerService, UploadRequest } from '../../ports/load-balancer.js';
+import type {
+  DomainExtensionInfo,
+  HttpsListenerInfo,
+  LoadBalancerInfo,
+  LoadBalancerService,
+  UploadRequest,
+} from '../../ports/load-balancer.js';
 import type { AliyunRpcClient } from './rpc-client.js';
 
 /** Wire shapes of SLB 2014-05-15 (see the README's API notes); lists come wrapped the POP way and may be missing. */
@@ -117,6 +123,73 @@ export class SlbLoadBalancer implements LoadBalancerService {
       },
       { stage: 'deploy', idempotent: true },
     );
+  }
+
+  async listLoadBalancers(): Promise<LoadBalancerInfo[]> {
+    const out: LoadBalancerInfo[] = [];
+    for (let page = 1; page <= 1000; page++) {
+      const body = await this.rpc.call<{
+        TotalCount?: number;
+        LoadBalancers?: { LoadBalancer?: { LoadBalancerId?: string; Address?: string; AddressType?: string }[] };
+      }>(
+        'DescribeLoadBalancers',
+        { RegionId: this.regionId, PageNumber: page, PageSize: 100 },
+        { stage: 'gather', idempotent: true },
+      );
+      const batch = body.LoadBalancers?.LoadBalancer ?? [];
+      for (const lb of batch) {
+        if (lb.LoadBalancerId)
+          out.push({ loadBalancerId: lb.LoadBalancerId, address: lb.Address ?? '', addressType: lb.AddressType });
+      }
+      if (batch.length < 100 || out.length >= Number(body.TotalCount ?? 0)) break;
+    }
+    return out;
+  }
+
+  async listHttpsListeners(): Promise<HttpsListenerInfo[]> {
+    const out: HttpsListenerInfo[] = [];
+    let nextToken: string | undefined;
+    for (let page = 0; page < 1000; page++) {
+      const body = await this.rpc.call<{
+        NextToken?: string;
+        Listeners?: {
+          LoadBalancerId?: string;
+          ListenerPort?: number | string;
+          ListenerProtocol?: string;
+          HTTPSListenerConfig?: { ServerCertificateId?: string };
+        }[];
+      }>(
+        'DescribeLoadBalancerListeners',
+        { RegionId: this.regionId, ListenerProtocol: 'https', MaxResults: 100, ...(nextToken ? { NextToken: nextToken } : {}) },
+        { stage: 'gather', idempotent: true },
+      );
+      for (const l of body.Listeners ?? []) {
+        const certificateId = l.HTTPSListenerConfig?.ServerCertificateId;
+        if (l.LoadBalancerId && l.ListenerPort !== undefined && certificateId && l.ListenerProtocol?.toLowerCase() === 'https') {
+          out.push({ loadBalancerId: l.LoadBalancerId, port: Number(l.ListenerPort), serverCertificateId: certificateId });
+        }
+      }
+      nextToken = body.NextToken || undefined;
+      if (!nextToken) break;
+    }
+    return out;
+  }
+
+  async listDomainExtensions(loadBalancerId: string, port: number): Promise<DomainExtensionInfo[]> {
+    const body = await this.rpc.call<{
+      DomainExtensions?: { DomainExtension?: { DomainExtensionId?: string; Domain?: string; ServerCertificateId?: string }[] };
+    }>(
+      'DescribeDomainExtensions',
+      { RegionId: this.regionId, LoadBalancerId: loadBalancerId, ListenerPort: port },
+      { stage: 'gather', idempotent: true },
+    );
+    return (body.DomainExtensions?.DomainExtension ?? [])
+      .filter((d) => d.DomainExtensionId && d.Domain && d.ServerCertificateId)
+      .map((d) => ({
+        domainExtensionId: d.DomainExtensionId as string,
+        domain: (d.Domain as string).toLowerCase(),
+        serverCertificateId: d.ServerCertificateId as string,
+      }));
   }
 
   #toCertificate(c: WireCertificate, action: string): ServerCertificate {

@@ -127,3 +127,34 @@ describe('renewal spread', () => {
     expect(ASSUMED_MIN_LIFETIME_MS).toBe(90 * DAY);
   });
 });
+
+describe('decideRenewal with ACME Renewal Information', () => {
+  const current = { notBefore: at(-10), notAfter: at(80), uploadedAt: at(-10), names };
+  const decide = (ari: { start: Date; end: Date }, c = current) =>
+    decideRenewal({ current: c, domains, policy: third, force: false, now, spreadKey: 'k', ari });
+  const cases = [
+    { name: 'window in the past: due although one third is far off', ari: { start: at(-2), end: at(-1) }, due: true },
+    { name: 'window in the future: not due, renewAt inside the window', ari: { start: at(5), end: at(6) }, due: false },
+    {
+      name: 'window later than the fraction rule would say: the CA wins',
+      ari: { start: at(70), end: at(71) },
+      c: { ...current, notBefore: at(-70), notAfter: at(20) },
+      due: false,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const d = decide(c.ari, c.c);
+      expect(d.due).toBe(c.due);
+      expect(d.reason).toMatch(/the CA's renewal window/);
+      if (!d.due) {
+        expect(d.renewAt.getTime()).toBeGreaterThanOrEqual(c.ari.start.getTime());
+        expect(d.renewAt.getTime()).toBeLessThanOrEqual(c.ari.end.getTime());
+      }
+    });
+  }
+  it('expiry and uncovered names still win over a window', () => {
+    expect(decide({ start: at(5), end: at(6) }, { ...current, notAfter: at(-1) }).due).toBe(true);
+    expect(decide({ start: at(5), end: at(6) }, { ...current, names: ['example.com'] }).due).toBe(true);
+  });
+});

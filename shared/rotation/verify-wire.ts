@@ -1,0 +1,85 @@
+import { matchesFingerprint } from '../certs/fingerprint.js';
+import { describeTarget, type TargetBinding } from '../domain/certificate.js';
+import type { LoadBalancerInfo, LoadBalancerService } from '../ports/load-balancer.js';
+import type { WireProbe } from '../ports/wire-probe.js';
+
+export type WireStatus =
+  /** The new leaf was presented for the target's name. */
+  | { target: string; status: 'verified'; detail: string }
+  /** No TLS session could be made (e.g. a private address): nothing is claimed either way. */
+  | { target: string; status: 'unreachable'; detail: string }
+  /** The old (or another) leaf was still presented after the settle time: the change did not take. */
+  | { target: string; status: 'stale'; detail: string };
+
+export interface WireCheckOptions {
+  probe: WireProbe;
+  /** The new certificate's fingerprint as SLB reports it (already checked against the issued leaf). */
+  fingerprint: string;
+  /** Names of the new certificate, to choose an SNI name for a listener's default certificate. */
+  domains: string[];
+  /** How long a target may keep presenting the old leaf after the API reports the change. */
+  settleMs: number;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Proof on the wire: for each moved target, connect to the load balancer's address and listener port with a name
+ * the target serves as SNI, and check the presented leaf. SLB applies changes asynchronously, so a stale leaf is
+ * retried until the settle time is over before it counts as a failure.
+ */
+export async function verifyOnWire(
+  lb: LoadBalancerService,
+  bindings: readonly TargetBinding[],
+  options: WireCheckOptions,
+): Promise<WireStatus[]> {
+  const balancers = new Map<string, LoadBalancerInfo>((await lb.listLoadBalancers()).map((b) => [b.loadBalancerId, b]));
+  const results: WireStatus[] = [];
+  for (const { target } of bindings) {
+    const name = describeTarget(target);
+    const address = balancers.get(target.loadBalancerId)?.address;
+    if (!address) {
+      results.push({ target: name, status: 'unreachable', detail: 'DescribeLoadBalancers reports no address' });
+      continue;
+    }
+    const servername =
+      target.kind === 'domain-extension'
+        ? sniFor([target.domain])
+        : sniFor(options.domains, (await lb.listDomainExtensions(target.loadBalancerId, target.port)).map((d) => d.domain));
+    if (!servername) {
+      results.push({ target: name, status: 'unreachable', detail: 'no name of the certificate reaches the default certificate' });
+      continue;
+    }
+    results.push(await probeUntilSettled(name, { host: address, port: target.port, servername }, options));
+  }
+  return results;
+}
+
+async function probeUntilSettled(
+  name: string,
+  endpoint: { host: string; port: number; servername: string },
+  options: WireCheckOptions,
+): Promise<WireStatus> {
+  const where = `${endpoint.host}:${endpoint.port} (SNI ${endpoint.servername})`;
+  const deadline = options.now() + options.settleMs;
+  for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
+    const result = await options.probe.presentedLeaf(endpoint, options.signal ? { signal: options.signal } : {});
+    if (result.kind === 'unreachable') return { target: name, status: 'unreachable', detail: `${where}: ${result.reason}` };
+    if (matchesFingerprint(options.fingerprint, result)) return { target: name, status: 'verified', detail: where };
+    if (options.now() + wait > deadline || options.signal?.aborted) {
+      return { target: name, status: 'stale', detail: `${where} still presents ${result.sha1} after ${options.settleMs} ms` };
+    }
+    await options.sleep(wait);
+  }
+}
+
+/**
+ * A name to send as SNI that reaches the certificate under test: the first concrete name not taken by a domain
+ * extension (which would answer with its own certificate instead); a wildcard stands for a made-up label under it.
+ */
+export function sniFor(names: readonly string[], exclude: readonly string[] = []): string | undefined {
+  const taken = new Set(exclude.map((e) => e.toLowerCase()));
+  const candidates = names.map((n) => (n.startsWith('*.') ? `rotator-probe.${n.slice(2)}` : n));
+  return candidates.find((n) => !taken.has(n) && !exclude.some((e) => e.startsWith('*.') && n.endsWith(e.slice(1))));
+}
