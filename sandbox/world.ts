@@ -67,14 +67,22 @@ export interface SandboxCertificate {
   domains: string[];
   region: string;
   listeners?: { loadBalancerId: string; port: number }[];
+  domainExtensions?: { loadBalancerId: string; port: number; domain: string }[];
+  byReference?: boolean;
+  retain?: number;
   renewal?: Record<string, number>;
 }
 
 /** A rotator configuration for the sandbox: the test CA (not production), the given certificates. */
-export function sandboxConfigYaml(ca: AcmeTestCa, certificates: SandboxCertificate[]): string {
+export function sandboxConfigYaml(
+  ca: AcmeTestCa,
+  certificates: SandboxCertificate[],
+  slb: { certificateQuota?: number; verifyOnWire?: boolean; wireSettleSeconds?: number } = {},
+): string {
   return stringify({
     acme: { directory: ca.directoryUrl, production: false, email: 'ops@example.com', termsOfServiceAgreed: true },
     dns: { propagationTimeoutSeconds: 30 },
+    slb: { wireSettleSeconds: 2, ...slb },
     certificates,
   });
 }

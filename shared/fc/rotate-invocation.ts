@@ -8,7 +8,7 @@ import { wireRotation } from '../runtime/wire.js';
 import type { RotatorContext } from './context.js';
 import type { FcEvent } from './events.js';
 import { type HttpResponse, jsonResponse } from './middlewares.js';
-import { parseRunRequest } from './run-request.js';
+import { BadRequestError, parseRunRequest } from './run-request.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -23,11 +23,38 @@ function configFor(env: Env): Promise<RotatorConfig> {
 }
 
 /**
+ * The run this instance is doing now. The deployment allows one instance and one request per instance
+ * (s.yaml: reservedConcurrency 1, instanceConcurrency 1), so Function Compute itself turns away a second call; this
+ * guard says so in our own words if one ever reaches a busy instance (another deployment's settings, a local run).
+ */
+let running: { trigger: string; since: string } | undefined;
+
+/**
  * One invocation of the rotation function, whatever the trigger: parse the request, load the configuration, wire
  * the adapters with this invocation's credentials, run, and answer in the trigger's terms.
  */
 export async function handleRotateInvocation(event: FcEvent, context: RotatorContext, env: Env = process.env) {
   const request = parseRunRequest(event);
+  if (running) {
+    throw new BadRequestError(
+      `a rotation run is in progress (trigger ${running.trigger}, since ${running.since}): try again when it has finished`,
+      409,
+    );
+  }
+  running = { trigger: event.kind, since: new Date().toISOString() };
+  try {
+    return await run(event, request, context, env);
+  } finally {
+    running = undefined;
+  }
+}
+
+async function run(
+  event: FcEvent,
+  request: ReturnType<typeof parseRunRequest>,
+  context: RotatorContext,
+  env: Env,
+) {
   const config = await configFor(env);
   const collected = memorySink();
   const deps = wireRotation({

@@ -43,7 +43,7 @@ export async function moveTargets(
         status: 'failed',
         error: error.message,
       });
-      const rollback = await rollBack(lb, moved, results);
+      const rollback = await rollBack(lb, moved, results, newCertificateId);
       return { ok: false, error, rolledBack: rollback, targets: [...results, ...pending(bindings, results)] };
     }
   }
@@ -52,18 +52,25 @@ export async function moveTargets(
 
 /**
  * Puts each moved target back on the certificate it served before (newest move first), updating `results` in
- * place; true when all of them went back.
+ * place; true when all of them went back. A target that no longer serves `newCertificateId` was changed by someone
+ * else since (an operator, an overlapping run): it is left as it is rather than undone.
  */
 export async function rollBack(
   lb: LoadBalancerService,
   moved: readonly TargetBinding[],
   results: TargetResult[],
+  newCertificateId: string,
 ): Promise<boolean> {
   let all = true;
   for (const binding of [...moved].reverse()) {
     const name = describeTarget(binding.target);
     const entry = results.find((r) => r.target === name);
     try {
+      const now = await lb.getBinding(binding.target);
+      if (now.serverCertificateId !== newCertificateId && now.serverCertificateId !== binding.serverCertificateId) {
+        if (entry) entry.error = `not rolled back: it now serves ${now.serverCertificateId}, set by someone else`;
+        continue;
+      }
       await lb.setBinding(binding.target, binding.serverCertificateId);
       if (entry) Object.assign(entry, { status: 'rolled-back', serverCertificateId: binding.serverCertificateId });
     } catch (err) {

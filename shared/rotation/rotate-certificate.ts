@@ -188,7 +188,7 @@ export async function rotateCertificate(
           `the wire check failed: ${stale.map((s) => `${s.target}: ${s.detail}`).join('; ')}`,
           { retryable: true },
         );
-        const back = await rollBack(lb, moved, record.targets);
+        const back = await rollBack(lb, moved, record.targets, current.serverCertificateId);
         return finish(rolledBackFields(error, back, 'verify'));
       }
     }

@@ -1,7 +1,9 @@
 import { AlidnsProvider } from '../adapters/aliyun/alidns-provider.js';
 import { AliyunRpcClient } from '../adapters/aliyun/rpc-client.js';
 import { SlbLoadBalancer } from '../adapters/aliyun/slb-load-balancer.js';
+import { AcmeRenewalInfo } from '../adapters/acme/renewal-info.js';
 import { parseDnsServers } from '../adapters/dns/dns-servers.js';
+import { TlsWireProbe } from '../adapters/tls/tls-wire-probe.js';
 import type { RotatorConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { OutcomeSink } from '../log/outcome-sink.js';
@@ -59,6 +61,8 @@ export function wireRotation(options: WireOptions): RunDependencies {
         logger,
       });
     },
+    renewalInfo: new AcmeRenewalInfo({ directoryUrl: config.acme.directoryUrl, logger }),
+    wireProbe: new TlsWireProbe(),
     sink: options.sink,
     clock: options.clock ?? (() => new Date()),
     logger,

@@ -25,7 +25,12 @@ export interface RotationHarness {
   world: SandboxWorld;
   ca: AcmeTestCa;
   /** Runs the real use case with the real adapters (pop-core against the emulator, acme-client against Pebble). */
-  run(certificates: SandboxCertificate[], request?: Partial<RunRequest>, ca?: AcmeTestCa): Promise<HarnessRun>;
+  run(
+    certificates: SandboxCertificate[],
+    request?: Partial<RunRequest>,
+    ca?: AcmeTestCa,
+    slb?: Parameters<typeof sandboxConfigYaml>[2],
+  ): Promise<HarnessRun>;
   /** Credentials the runs use, to check that none of them leaks. */
   secrets(): string[];
   close(): Promise<void>;
@@ -43,8 +48,8 @@ export async function startRotationHarness(zones: string[]): Promise<RotationHar
   return {
     world,
     ca,
-    async run(certificates, request = {}, runCa = ca) {
-      const config = await parseConfig(sandboxConfigYaml(runCa, certificates), 'test.yaml', {});
+    async run(certificates, request = {}, runCa = ca, slb = {}) {
+      const config = await parseConfig(sandboxConfigYaml(runCa, certificates, slb), 'test.yaml', {});
       let logs = '';
       const logger = createLogger({
         fd: 2,

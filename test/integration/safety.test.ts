@@ -1,0 +1,215 @@
+/**
+ * Issue 3's safety properties, with the real clients against Pebble and the emulator (its TLS listeners and fault
+ * injection): every target, proof on the wire, rollback, resume without a second order, no duplicates, no sprawl,
+ * quota pre-flight, other people's certificates left alone.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TAG_NAME } from '../../shared/rotation/tags.js';
+import { makeExpiringCertificate } from '../../sandbox/seed-certificate.js';
+import { seedListener } from '../../sandbox/world.js';
+import { type RotationHarness, startRotationHarness } from '../support/rotation-harness.js';
+
+const REGION = 'cn-hangzhou';
+let h: RotationHarness;
+
+beforeAll(async () => {
+  h = await startRotationHarness(['sni.test', 'ref.test', 'refuse.test', 'stale.test', 'dark.test', 'quota.test', 'sprawl.test', 'overlap.test']);
+});
+afterEach(async () => {
+  await h.world.emulator.faults.reset();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const emu = () => h.world.emulator;
+const calls = (action: string) => emu().callsOf(action).length;
+const ownCertificates = (name: string, region = REGION) =>
+  emu()
+    .slb.certificates(region)
+    .filter((c) => (c.Tags?.Tag ?? []).some((t: { TagKey: string; TagValue: string }) => t.TagKey === TAG_NAME && t.TagValue === name));
+
+describe('targets and proof on the wire', () => {
+  it('moves a listener and an SNI domain extension, and proves each with its own SNI name', async () => {
+    const seeded = await seedListener(h.world, { regionId: REGION, domains: ['www.sni.test'], days: 3 });
+    const extCert = emu().slb.importCertificate(REGION, { ...(await makeExpiringCertificate(['api.sni.test'], 3)), name: 'api-by-hand' });
+    const extId = emu().slb.addDomainExtension(REGION, seeded.loadBalancerId, 443, 'api.sni.test', extCert.ServerCertificateId);
+    const { records } = await h.run([
+      {
+        name: 'sni',
+        domains: ['www.sni.test', 'api.sni.test'],
+        region: REGION,
+        listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
+        domainExtensions: [{ loadBalancerId: seeded.loadBalancerId, port: 443, domain: 'api.sni.test' }],
+      },
+    ]);
+    const r = records[0];
+    expect(r?.outcome, r?.reason).toBe('rotated');
+    expect(r?.targets.map((t) => [t.status, t.wire])).toEqual([
+      ['moved', 'verified'],
+      ['moved', 'verified'],
+    ]);
+    expect(r?.targets[1]?.wireDetail).toMatch(/SNI api\.sni\.test/);
+    const binding = emu().slb.binding(REGION, seeded.loadBalancerId, 443);
+    expect(binding.serverCertificateId).toBe(r?.current?.serverCertificateId);
+    expect(binding.domainExtensions.find((d) => d.domainExtensionId === extId)?.serverCertificateId).toBe(r?.current?.serverCertificateId);
+  });
+
+  it('by reference: every listener and domain extension serving the old certificate, across load balancers, and nothing else', async () => {
+    const old = emu().slb.importCertificate(REGION, { ...(await makeExpiringCertificate(['ref.test', '*.ref.test'], 3)), name: 'ref-by-hand' });
+    const other = emu().slb.importCertificate(REGION, { ...(await makeExpiringCertificate(['other.ref.test'], 300)), name: 'other' });
+    const lb1 = emu().slb.addLoadBalancer(REGION).loadBalancerId;
+    const lb2 = emu().slb.addLoadBalancer(REGION).loadBalancerId;
+    await emu().slb.addHttpsListener(REGION, lb1, 443, old.ServerCertificateId);
+    await emu().slb.addHttpsListener(REGION, lb2, 8443, other.ServerCertificateId);
+    emu().slb.addDomainExtension(REGION, lb2, 8443, 'shop.ref.test', old.ServerCertificateId);
+    const { records } = await h.run([{ name: 'ref', domains: ['ref.test', '*.ref.test'], region: REGION, byReference: true }]);
+    const r = records[0];
+    expect(r?.outcome, r?.reason).toBe('rotated');
+    expect(r?.previous?.serverCertificateId).toBe(old.ServerCertificateId);
+    const targets = r?.targets.map((t) => t.target) ?? [];
+    expect(targets).toHaveLength(2);
+    expect(targets).toContain(`${lb1}:443`);
+    expect(targets.filter((t) => t.startsWith(`${lb2}:8443/shop.ref.test(`))).toHaveLength(1);
+    expect(r?.targets.every((t) => t.wire === 'verified')).toBe(true);
+    expect(emu().slb.binding(REGION, lb2, 8443).serverCertificateId).toBe(other.ServerCertificateId);
+    // The replaced certificate was uploaded by hand: it is not the rotator's to delete.
+    expect(emu().slb.certificates(REGION).some((c) => c.ServerCertificateId === old.ServerCertificateId)).toBe(true);
+  });
+});
+
+describe('rollback and resume', () => {
+  it('a listener that refuses the change: every moved target goes back; the next run finishes without a second order', async () => {
+    const a = await seedListener(h.world, { regionId: REGION, domains: ['refuse.test'], days: 3 });
+    const b = emu().slb.addLoadBalancer(REGION).loadBalancerId;
+    await emu().slb.addHttpsListener(REGION, b, 443, a.serverCertificateId);
+    const cert = {
+      name: 'refuse',
+      domains: ['refuse.test'],
+      region: REGION,
+      listeners: [
+        { loadBalancerId: a.loadBalancerId, port: 443 },
+        { loadBalancerId: b, port: 443 },
+      ],
+    };
+    const refusal = emu().faults.refuseListenerUpdate(REGION, b, 443);
+    const first = (await h.run([cert])).records[0];
+    expect(first?.outcome, first?.reason).toBe('rolled-back');
+    expect(first?.stage).toBe('deploy');
+    expect(first?.retryable).toBe(true);
+    expect(first?.reason).toMatch(/Forbidden\.RAM/);
+    expect(first?.targets.map((t) => t.status)).toEqual(['rolled-back', 'failed']);
+    expect(emu().slb.binding(REGION, a.loadBalancerId, 443).serverCertificateId).toBe(a.serverCertificateId);
+    expect(emu().slb.binding(REGION, b, 443).serverCertificateId).toBe(a.serverCertificateId);
+
+    refusal.cancel();
+    const orders = calls('AddDomainRecord');
+    const uploads = calls('UploadServerCertificate');
+    const second = (await h.run([cert])).records[0];
+    expect(second?.outcome, second?.reason).toBe('rotated');
+    expect(second?.resumed).toBe(true);
+    expect(second?.current?.serverCertificateId).toBe(first?.current?.serverCertificateId);
+    expect(calls('AddDomainRecord')).toBe(orders);
+    expect(calls('UploadServerCertificate')).toBe(uploads);
+  });
+
+  it('a TLS listener still serving the old certificate: rolled back at the verify stage; resumed once it serves', async () => {
+    const seeded = await seedListener(h.world, { regionId: REGION, domains: ['stale.test'], days: 3 });
+    const cert = { name: 'stale', domains: ['stale.test'], region: REGION, listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }] };
+    const frozen = emu().faults.keepServingOldCertificate(REGION, seeded.loadBalancerId, 443);
+    const first = (await h.run([cert], {}, undefined, { wireSettleSeconds: 1 })).records[0];
+    expect(first?.outcome, first?.reason).toBe('rolled-back');
+    expect(first?.stage).toBe('verify');
+    expect(first?.reason).toMatch(/still presents/);
+    expect(emu().slb.binding(REGION, seeded.loadBalancerId, 443).serverCertificateId).toBe(seeded.serverCertificateId);
+    frozen.cancel();
+    const second = (await h.run([cert])).records[0];
+    expect(second?.outcome, second?.reason).toBe('rotated');
+    expect(second?.resumed).toBe(true);
+    expect(second?.targets[0]?.wire).toBe('verified');
+  });
+
+  it('an address that cannot be reached is reported as such, not as verified', async () => {
+    const seeded = await seedListener(h.world, { regionId: REGION, domains: ['dark.test'], days: 3 });
+    await emu().faults.unreachable(REGION, seeded.loadBalancerId);
+    const { records } = await h.run(
+      [{ name: 'dark', domains: ['dark.test'], region: REGION, listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }] }],
+      {},
+      undefined,
+      { wireSettleSeconds: 1 },
+    );
+    const r = records[0];
+    expect(r?.outcome, r?.reason).toBe('rotated');
+    expect(r?.targets[0]?.wire).toBe('unreachable');
+    expect(r?.warnings?.join('\n')).toMatch(/not verified on the wire/);
+    expect(r?.reason).toMatch(/0 verified on the wire/);
+  });
+});
+
+describe('quota, duplicates and sprawl', () => {
+  it('a region at its quota fails before ordering, saying so', async () => {
+    const region = 'cn-qingdao';
+    const seeded = await seedListener(h.world, { regionId: region, domains: ['quota.test'], days: 3 });
+    const orders = calls('AddDomainRecord');
+    const { records } = await h.run(
+      [{ name: 'quota', domains: ['quota.test'], region, listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }] }],
+      {},
+      undefined,
+      { certificateQuota: 1 },
+    );
+    const r = records[0];
+    expect(r?.outcome).toBe('failed');
+    expect(r?.stage).toBe('preflight');
+    expect(r?.errorCode).toBe('QuotaWouldBeExceeded');
+    expect(r?.reason).toMatch(/cn-qingdao holds 1 server certificates and its quota is 1/);
+    expect(calls('AddDomainRecord')).toBe(orders);
+  });
+
+  it('re-running never uploads twice; forced runs keep the region at the configured number per name; foreign certificates stay', async () => {
+    const region = 'cn-beijing';
+    const seeded = await seedListener(h.world, { regionId: region, domains: ['sprawl.test'], days: 3 });
+    const foreign = emu().slb.importCertificate(region, { ...(await makeExpiringCertificate(['sprawl.test'], 1)), name: 'someone-elses' });
+    const cert = { name: 'sprawl', domains: ['sprawl.test'], region, retain: 1, listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }] };
+    const uploads = () => emu().callsOf('UploadServerCertificate').filter((c) => c.params.RegionId === region).length;
+
+    expect((await h.run([cert])).records[0]?.outcome).toBe('rotated');
+    for (let i = 0; i < 3; i++) expect((await h.run([cert])).records[0]?.outcome).toBe('not-due');
+    expect(uploads()).toBe(1);
+
+    const deleted: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 1100)); // a new notAfter second, so each forced renewal expires later
+      const r = (await h.run([cert], { force: true })).records[0];
+      expect(r?.outcome, r?.reason).toBe('rotated');
+      deleted.push(...(r?.deleted ?? []));
+    }
+    expect(uploads()).toBe(4);
+    expect(deleted).toHaveLength(2);
+    // The current certificate and one older for rollback.
+    expect(ownCertificates('sprawl', region)).toHaveLength(2);
+    const ids = emu().slb.certificates(region).map((c) => c.ServerCertificateId);
+    expect(ids).toContain(foreign.ServerCertificateId);
+    expect(ids).toContain(seeded.serverCertificateId);
+  });
+
+  it('a run that starts while another is deploying finishes the same certificate: one order, one upload', async () => {
+    const seeded = await seedListener(h.world, { regionId: REGION, domains: ['overlap.test'], days: 3 });
+    const cert = { name: 'overlap', domains: ['overlap.test'], region: REGION, listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }] };
+    const orders = calls('AddDomainRecord');
+    const uploads = calls('UploadServerCertificate');
+    // Hold the first run's listener update, and start the second run once the first has uploaded.
+    emu().faults.latency(1500, { action: 'SetLoadBalancerHTTPSListenerAttribute', times: 1 });
+    const first = h.run([cert]);
+    while (calls('UploadServerCertificate') === uploads) await new Promise((r) => setTimeout(r, 20));
+    const second = await h.run([cert]);
+    const a = (await first).records[0];
+    const b = second.records[0];
+    expect(a?.outcome, a?.reason).toBe('rotated');
+    expect(b?.outcome, b?.reason).toBe('rotated');
+    expect(b?.resumed).toBe(true);
+    expect(b?.current?.serverCertificateId).toBe(a?.current?.serverCertificateId);
+    expect(calls('AddDomainRecord') - orders).toBe(1);
+    expect(calls('UploadServerCertificate') - uploads).toBe(1);
+    expect(emu().slb.binding(REGION, seeded.loadBalancerId, 443).serverCertificateId).toBe(a?.current?.serverCertificateId);
+  });
+});
