@@ -308,6 +308,22 @@ export class Alidns implements ProductHandler {
     return [...z.records.values()].map((r) => ({ ...r }));
   }
 
+  /**
+   * Make a record look `ms` older: CreateTimestamp and UpdateTimestamp move back together, so a test can leave a
+   * challenge record behind "from a crashed run" without waiting or moving the emulator's clock.
+   */
+  backdateRecord(recordId: string, ms: number): DomainRecordItem {
+    if (!Number.isFinite(ms) || ms < 0) throw new Error('backdate by a non-negative number of ms');
+    for (const zone of this.zones.values()) {
+      const record = zone.records.get(recordId);
+      if (!record) continue;
+      record.CreateTimestamp -= ms;
+      record.UpdateTimestamp -= ms;
+      return { ...record };
+    }
+    throw new Error(`no record ${recordId}`);
+  }
+
   zoneNames(): string[] {
     return [...this.zones.keys()];
   }

@@ -1,6 +1,9 @@
 import type { Product } from './call-log.js';
 import { ApiError, DEFAULT_MESSAGES, DEFAULT_STATUS } from './errors.js';
 import type { Params } from './params.js';
+import type { UnreachableMode } from './tls-listeners.js';
+
+export type { UnreachableMode };
 
 export type ParamPredicate = (params: Params) => boolean;
 
@@ -55,9 +58,20 @@ interface Rule<T> {
   payload: T;
 }
 
+/** A fault whose undoing reopens sockets: `cancel` resolves once the load balancer is reachable again. */
+export interface AsyncFaultHandle extends FaultHandle {
+  cancel(): Promise<void>;
+}
+
+export interface UnreachableOptions {
+  /** `refuse` (default): connects fail at once with ECONNREFUSED. `drop`: TCP connects, TLS never answers. */
+  mode?: UnreachableMode;
+}
+
 /** What faults need from the rest of the emulator; wired by startEmulator. */
 export interface FaultHooks {
   setCertificateQuota(regionId: string, quota: number): void;
+  setUnreachable(regionId: string, loadBalancerId: string, mode: UnreachableMode | undefined): Promise<void>;
   setTlsFrozen(regionId: string, loadBalancerId: string, port: number, frozen: boolean): void;
   setDnsPropagationDelay(ms: number): void;
 }
@@ -71,6 +85,7 @@ export class Faults {
   private tampers: Rule<Tamper>[] = [];
   private latencies: Rule<number>[] = [];
   private frozenTls = new Set<string>();
+  private unreachableLbs = new Set<string>();
 
   constructor(private readonly hooks: FaultHooks) {}
 
@@ -138,6 +153,35 @@ export class Faults {
     };
   }
 
+  /**
+   * Take a load balancer off the wire until cancelled: every TLS server of it (and any listener added meanwhile)
+   * stops answering, while the API keeps reporting its Address and listeners unchanged, as a cloud load balancer
+   * behind a network policy or with a broken data plane does. Deliberately not a private 10.x/192.168 Address: such
+   * an address may be routed to a real host on a test machine, and a rotator decides "private" from the API alone.
+   * Resolves once connects fail; unknown region or load balancer throws.
+   */
+  async unreachable(
+    regionId: string,
+    loadBalancerId: string,
+    options: UnreachableOptions = {},
+  ): Promise<AsyncFaultHandle> {
+    const key = `${regionId}/${loadBalancerId}`;
+    await this.hooks.setUnreachable(regionId, loadBalancerId, options.mode ?? 'refuse');
+    this.unreachableLbs.add(key);
+    let cancelled: Promise<void> | undefined;
+    return {
+      remaining: Number.POSITIVE_INFINITY,
+      hits: 0,
+      cancel: () => {
+        cancelled ??= (async () => {
+          if (!this.unreachableLbs.delete(key)) return;
+          await this.hooks.setUnreachable(regionId, loadBalancerId, undefined);
+        })();
+        return cancelled;
+      },
+    };
+  }
+
   /** Server-certificate quota of a region (default 100, or startEmulator's `certificateQuota`). */
   setCertificateQuota(regionId: string, quota: number): void {
     this.hooks.setCertificateQuota(regionId, quota);
@@ -163,8 +207,11 @@ export class Faults {
     this.hooks.setDnsPropagationDelay(ms);
   }
 
-  /** Remove every fault (quotas stay as set). */
-  reset(): void {
+  /**
+   * Remove every fault (quotas stay as set). Resolves once unreachable load balancers answer again; await it when a
+   * test used `unreachable`, the rest is undone at once.
+   */
+  reset(): Promise<void> {
     this.failures = [];
     this.tampers = [];
     this.latencies = [];
@@ -174,6 +221,12 @@ export class Faults {
     }
     this.frozenTls.clear();
     this.hooks.setDnsPropagationDelay(0);
+    const restores = [...this.unreachableLbs].map((key) => {
+      const [regionId, lbId] = key.split('/') as [string, string];
+      return this.hooks.setUnreachable(regionId, lbId, undefined);
+    });
+    this.unreachableLbs.clear();
+    return Promise.all(restores).then(() => undefined);
   }
 
   // ---- used by the RPC server ----

@@ -20,7 +20,17 @@ import {
 import { type TlsEndpoint, TlsListeners } from './tls-listeners.js';
 
 export { ApiError } from './errors.js';
-export type { FailOptions, FaultHandle, LatencyOptions, ParamPredicate, Tamper, TamperOptions } from './faults.js';
+export type {
+  AsyncFaultHandle,
+  FailOptions,
+  FaultHandle,
+  LatencyOptions,
+  ParamPredicate,
+  Tamper,
+  TamperOptions,
+  UnreachableMode,
+  UnreachableOptions,
+} from './faults.js';
 export type {
   AccessKey,
   CallRecord,
@@ -77,7 +87,11 @@ export interface SlbControl {
   binding(regionId: string, loadBalancerId: string, port: number): ListenerBinding;
   /** What the TLS server serves now (differs from `binding` only under keepServingOldCertificate). */
   servedBinding(regionId: string, loadBalancerId: string, port: number): ListenerBinding | undefined;
-  /** Where to open a TLS connection to the listener; use the listener's domain as servername for SNI. */
+  /**
+   * Where the listener's TLS server is: the load balancer's Address and the listener port, unless that port could not
+   * be bound (EACCES without root for ports <1024, EADDRINUSE), then the same address on a free port. Use the
+   * listener's domain as servername for SNI.
+   */
   tlsEndpoint(regionId: string, loadBalancerId: string, port: number): TlsEndpoint;
   setCertificateQuota(regionId: string, quota: number): void;
   setDomainExtensionLimit(limit: number): void;
@@ -87,6 +101,8 @@ export interface AlidnsControl {
   addZone(name: string): { domainId: string; domainName: string };
   records(zone: string): DomainRecordItem[];
   zones(): string[];
+  /** Move a record's CreateTimestamp and UpdateTimestamp `ms` into the past; returns the record as now reported. */
+  backdateRecord(recordId: string, ms: number): DomainRecordItem;
 }
 
 export interface Emulator {
@@ -122,6 +138,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new Faults({
     setCertificateQuota: (regionId, quota) => slb.setCertificateQuota(regionId, quota),
     setTlsFrozen: (regionId, lbId, port, frozen) => slb.setTlsFrozen(regionId, lbId, port, frozen),
+    setUnreachable: (regionId, lbId, mode) => slb.setUnreachable(regionId, lbId, mode),
     setDnsPropagationDelay: (ms) => alidns.setPropagationDelay(ms),
   });
   const calls = new CallLog();
@@ -165,6 +182,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       addZone: (name) => alidns.addZone(name),
       records: (zone) => alidns.records(zone),
       zones: () => alidns.zoneNames(),
+      backdateRecord: (recordId, ms) => alidns.backdateRecord(recordId, ms),
     },
     faults,
     get calls() {

@@ -13,7 +13,7 @@ import {
 } from './params.js';
 import type { ProductHandler } from './rpc-server.js';
 import { formatTimestamp } from './signature.js';
-import type { TlsBinding, TlsEndpoint, TlsListeners, TlsMaterial } from './tls-listeners.js';
+import type { TlsBinding, TlsEndpoint, TlsListeners, TlsMaterial, UnreachableMode } from './tls-listeners.js';
 
 export const SLB_VERSION = '2014-05-15';
 /** Account id used as the ServerCertificateId prefix, like the doc example `1231579…`. */
@@ -149,6 +149,8 @@ interface LoadBalancer {
   address: string;
   createTimeStamp: number;
   listeners: Map<number, HttpsListener>;
+  /** Set by the unreachable fault; listeners added meanwhile start off the wire too. */
+  unreachable: UnreachableMode | undefined;
 }
 
 interface Region {
@@ -167,9 +169,12 @@ export interface SlbOptions {
 
 /**
  * Loopback address counter shared by every emulator in the process, so two emulators in one test file do not put
- * their load balancers on the same address (a port clash there would still fall back to an ephemeral port).
+ * their load balancers on the same address. Listeners bind their real port (443 usually), so the block is also
+ * picked at random per process: test files run in parallel processes, and a clash there would move a listener off
+ * `<Address>:<ListenerPort>`.
  */
 let nextAddress = 0;
+const ADDRESS_BLOCK = randomInt(1, 255);
 
 function randomId(prefix: string, length: number): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -557,9 +562,9 @@ export class Slb implements ProductHandler {
     const region = this.region(regionId);
     const n = nextAddress++;
     if (n >= 253 * 255) throw new Error('out of loopback addresses');
-    // One loopback address per load balancer (127.0.0.2, …, 127.0.0.254, 127.0.1.2, …), so every listener can keep
+    // One loopback address per load balancer (127.B.0.2, …, 127.B.0.254, 127.B.1.2, …), so every listener can keep
     // its own port number. Linux routes all of 127/8 to lo without setup.
-    const address = `127.0.${Math.floor(n / 253)}.${2 + (n % 253)}`;
+    const address = `127.${ADDRESS_BLOCK}.${Math.floor(n / 253)}.${2 + (n % 253)}`;
     const id = randomId('lb-', 21);
     region.loadBalancers.set(id, {
       id,
@@ -568,6 +573,7 @@ export class Slb implements ProductHandler {
       address,
       createTimeStamp: this.options.clock(),
       listeners: new Map(),
+      unreachable: undefined,
     });
     return { loadBalancerId: id, address };
   }
@@ -611,17 +617,16 @@ export class Slb implements ProductHandler {
     };
     lb.listeners.set(port, listener);
     if (!this.options.tls) return undefined;
+    const key = tlsKey(region.id, lb.id, port);
+    let endpoint: TlsEndpoint;
     try {
-      return await this.options.tls.open(
-        tlsKey(region.id, lb.id, port),
-        lb.address,
-        port,
-        this.tlsBinding(region, listener),
-      );
+      endpoint = await this.options.tls.open(key, lb.address, port, this.tlsBinding(region, listener));
     } catch (err) {
       lb.listeners.delete(port);
       throw err;
     }
+    if (lb.unreachable !== undefined) await this.options.tls.setUnreachable(key, lb.unreachable);
+    return endpoint;
   }
 
   addDomainExtension(
@@ -708,6 +713,16 @@ export class Slb implements ProductHandler {
       throw new Error(`domain extension limit must be 0-${MAX_DOMAIN_EXTENSION_LIMIT}`);
     }
     this.domainExtensionLimit = limit;
+  }
+
+  /** Takes every TLS server of the load balancer off the wire (or back); the API keeps describing it as before. */
+  async setUnreachable(regionId: string, loadBalancerId: string, mode: UnreachableMode | undefined): Promise<void> {
+    const region = this.region(regionId);
+    const lb = this.loadBalancer(region, loadBalancerId);
+    lb.unreachable = mode;
+    const tls = this.options.tls;
+    if (!tls) return;
+    await Promise.all([...lb.listeners.keys()].map((port) => tls.setUnreachable(tlsKey(region.id, lb.id, port), mode)));
   }
 
   setTlsFrozen(regionId: string, loadBalancerId: string, port: number, frozen: boolean): void {

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { createSecureContext, createServer, type SecureContext, type Server } from 'node:tls';
 
 /** A certificate as the data plane needs it. Certificates never change after upload, so `id` keys a cache. */
@@ -19,10 +19,23 @@ export interface TlsEndpoint {
   port: number;
 }
 
+/**
+ * How a listener that cannot be reached behaves. `refuse`: nothing listens, so connects fail at once (ECONNREFUSED),
+ * like a stopped listener. `drop`: TCP connects but no TLS answer ever comes, so clients time out, like traffic
+ * swallowed by a security policy (loopback cannot drop a SYN, so the timeout moves from connect to handshake).
+ */
+export type UnreachableMode = 'refuse' | 'drop';
+
 interface Listener {
   server: Server;
   sockets: Set<Socket>;
   endpoint: TlsEndpoint;
+  /** The listener's own address and port, tried first again when the server is reopened. */
+  address: string;
+  listenerPort: number;
+  unreachable: { mode: UnreachableMode; blackhole: TcpServer | undefined; held: Set<Socket> } | undefined;
+  /** Reachability changes close and reopen sockets: one at a time per listener. */
+  transition: Promise<void>;
   /** What handshakes use now. */
   served: TlsBinding;
   /** What the API says; differs from `served` only while frozen by a fault. */
@@ -79,28 +92,13 @@ export class TlsListeners {
       s.on('close', () => entry.sockets.delete(s));
     });
     server.on('tlsClientError', () => {});
-    // Ports ≤1024 need privileges; a port taken by another listener on the same address cannot happen, but one
-    // taken by an unrelated process can: fall back to an ephemeral port and let callers use tlsEndpoint().
-    const candidates: Array<[string, number]> = [];
-    if (listenerPort > 1024) candidates.push([address, listenerPort]);
-    candidates.push([address, 0]);
-    // Outside Linux, 127.0.0.N (N>1) may not be configured: fall back to 127.0.0.1.
-    if (address !== '127.0.0.1') candidates.push(['127.0.0.1', 0]);
-    let endpoint: TlsEndpoint | undefined;
-    let lastError: unknown;
-    for (const [host, port] of candidates) {
-      try {
-        await listen(server, host, port);
-        const addr = server.address();
-        if (addr && typeof addr === 'object') endpoint = { host, port: addr.port };
-        break;
-      } catch (err) {
-        lastError = err;
-      }
-    }
-    if (endpoint === undefined) throw lastError instanceof Error ? lastError : new Error(String(lastError));
+    const endpoint = await bind(server, address, listenerPort);
     entry.server = server;
     entry.endpoint = endpoint;
+    entry.address = address;
+    entry.listenerPort = listenerPort;
+    entry.unreachable = undefined;
+    entry.transition = Promise.resolve();
     this.listeners.set(key, entry as Listener);
     return endpoint;
   }
@@ -133,14 +131,60 @@ export class TlsListeners {
     const all = [...this.listeners.values()];
     this.listeners.clear();
     await Promise.all(
-      all.map(
-        (l) =>
-          new Promise<void>((resolve) => {
-            l.server.close(() => resolve());
-            for (const s of l.sockets) s.destroy();
-          }),
-      ),
+      all.map(async (l) => {
+        // A transition in flight could reopen the server after it was closed.
+        await l.transition;
+        const blackhole = l.unreachable?.blackhole;
+        await Promise.all([
+          closeServer(l.server, l.sockets),
+          blackhole ? closeServer(blackhole, l.unreachable?.held) : undefined,
+        ]);
+      }),
     );
+  }
+
+  /**
+   * Take the listener off the wire (`mode`) or put it back (`undefined`). The API side is untouched: in the cloud
+   * an unreachable load balancer still reports its address and listeners. Putting it back reopens the same port when
+   * it is still free, else a mapped one (see `endpoint`).
+   */
+  setUnreachable(key: string, mode: UnreachableMode | undefined): Promise<void> {
+    const l = this.listeners.get(key);
+    if (!l) return Promise.resolve();
+    const next = l.transition.then(() => this.transition(l, mode));
+    // A failed transition must not wedge later ones; the caller still sees the failure.
+    l.transition = next.catch(() => {});
+    return next;
+  }
+
+  private async transition(l: Listener, mode: UnreachableMode | undefined): Promise<void> {
+    if (l.unreachable?.mode === mode) return;
+    if (l.unreachable !== undefined) {
+      // From one outage mode to another the TLS server stays closed; only the placeholder goes.
+      const { blackhole, held } = l.unreachable;
+      l.unreachable = undefined;
+      if (blackhole) await closeServer(blackhole, held);
+      if (mode === undefined) {
+        l.endpoint = await reopen(l.server, l.endpoint, l.address, l.listenerPort);
+        return;
+      }
+    } else {
+      if (mode === undefined) return;
+      await closeServer(l.server, l.sockets);
+    }
+    const held = new Set<Socket>();
+    l.unreachable = { mode, blackhole: undefined, held };
+    if (mode === 'drop') {
+      const blackhole = createTcpServer((socket) => {
+        // Accept and say nothing: the client's handshake waits until its own timeout.
+        held.add(socket);
+        socket.on('error', () => {});
+        socket.on('close', () => held.delete(socket));
+      });
+      // Same address and port, so a probe of the endpoint meets the silent server and not a stranger.
+      await listen(blackhole, l.endpoint.host, l.endpoint.port);
+      l.unreachable.blackhole = blackhole;
+    }
   }
 
   private apply(l: Listener, binding: TlsBinding): void {
@@ -164,7 +208,63 @@ export class TlsListeners {
   }
 }
 
-function listen(server: Server, host: string, port: number): Promise<void> {
+/**
+ * Bind the listener's own port on its load balancer's address, so `<Address>:<ListenerPort>` from the API is where a
+ * client finds it, as in the cloud. Only when that port cannot be had (EACCES: ≤1023 without privileges; EADDRINUSE:
+ * an unrelated process) does it move to a free port; callers learn where from the returned endpoint.
+ */
+async function bind(server: TcpServer, address: string, listenerPort: number): Promise<TlsEndpoint> {
+  try {
+    await listen(server, address, listenerPort);
+    return { host: address, port: listenerPort };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EADDRINUSE') {
+      await listen(server, address, 0);
+      return { host: address, port: boundPort(server) };
+    }
+    // Outside Linux, 127.0.0.N (N>1) may not exist on the loopback interface: use 127.0.0.1, where the listener
+    // port is as likely to collide as not, so take a free one.
+    if (code === 'EADDRNOTAVAIL' && address !== '127.0.0.1') {
+      await listen(server, '127.0.0.1', 0);
+      return { host: '127.0.0.1', port: boundPort(server) };
+    }
+    throw err;
+  }
+}
+
+/** Back where it was when possible, so an endpoint a test holds stays valid across an outage. */
+async function reopen(server: TcpServer, previous: TlsEndpoint, address: string, listenerPort: number) {
+  try {
+    await listen(server, previous.host, previous.port);
+    return { ...previous };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES') throw err;
+    return bind(server, address, listenerPort);
+  }
+}
+
+function boundPort(server: TcpServer): number {
+  const addr = server.address();
+  if (addr === null || typeof addr !== 'object') throw new Error('server is not listening on a TCP port');
+  return addr.port;
+}
+
+function closeServer(server: TcpServer, sockets: Iterable<Socket> = []): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      for (const s of sockets) s.destroy();
+      resolve();
+      return;
+    }
+    // close() stops accepting at once; it calls back only after open connections end, hence the destroys.
+    server.close(() => resolve());
+    for (const s of sockets) s.destroy();
+  });
+}
+
+function listen(server: TcpServer, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);

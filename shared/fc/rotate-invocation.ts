@@ -49,12 +49,7 @@ export async function handleRotateInvocation(event: FcEvent, context: RotatorCon
   }
 }
 
-async function run(
-  event: FcEvent,
-  request: ReturnType<typeof parseRunRequest>,
-  context: RotatorContext,
-  env: Env,
-) {
+async function run(event: FcEvent, request: ReturnType<typeof parseRunRequest>, context: RotatorContext, env: Env) {
   const config = await configFor(env);
   const collected = memorySink();
   const deps = wireRotation({

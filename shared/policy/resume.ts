@@ -20,7 +20,11 @@ export function findResumable(input: {
   const { previous } = input;
   return input.certificates
     .filter((c) => isRotatorCertificate(c, input.name))
-    .filter((c) => !previous || (c.serverCertificateId !== previous.serverCertificateId && c.expireTimeStamp > previous.expireTimeStamp))
+    .filter(
+      (c) =>
+        !previous ||
+        (c.serverCertificateId !== previous.serverCertificateId && c.expireTimeStamp > previous.expireTimeStamp),
+    )
     .filter(
       (c) =>
         !decideRenewal({

@@ -1,6 +1,5 @@
 import type { ServerCertificate, Target, TargetBinding } from '../domain/certificate.js';
 
-
 export interface UploadRequest {
   regionId: string;
   serverCertificateName: string;

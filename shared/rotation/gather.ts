@@ -27,14 +27,17 @@ export async function gatherInUse(lb: LoadBalancerService, cert: ManagedCertific
   if (inventory) {
     // The certificates this name stands for: the rotator's own, or — before it has uploaded any — certificates that
     // cover exactly the configured names (the hand-uploaded one being taken over).
-    const own = new Set(certificates.filter((c) => isRotatorCertificate(c, cert.name)).map((c) => c.serverCertificateId));
+    const own = new Set(
+      certificates.filter((c) => isRotatorCertificate(c, cert.name)).map((c) => c.serverCertificateId),
+    );
     const served = new Set(inventory.bindings.map((b) => b.serverCertificateId));
     const ownServed = [...own].some((id) => served.has(id));
-    const sameNames = certificates
-      .filter((c) => coversExactly(c, cert.domains))
-      .map((c) => c.serverCertificateId);
+    const sameNames = certificates.filter((c) => coversExactly(c, cert.domains)).map((c) => c.serverCertificateId);
     const mine = new Set([...own, ...(ownServed ? [] : sameNames), ...listed.map((b) => b.serverCertificateId)]);
-    bindings = mergeTargets(listed, inventory.bindings.filter((b) => mine.has(b.serverCertificateId)));
+    bindings = mergeTargets(
+      listed,
+      inventory.bindings.filter((b) => mine.has(b.serverCertificateId)),
+    );
   }
   const selection = selectCurrentCertificate(cert.name, certificates, bindings);
   if (selection.kind === 'missing') {
@@ -84,6 +87,8 @@ function mergeTargets(a: TargetBinding[], b: TargetBinding[]): TargetBinding[] {
 }
 
 function coversExactly(c: ServerCertificate, domains: string[]): boolean {
-  const names = new Set([...(c.commonName ? [c.commonName] : []), ...c.subjectAlternativeNames].map((n) => n.toLowerCase()));
+  const names = new Set(
+    [...(c.commonName ? [c.commonName] : []), ...c.subjectAlternativeNames].map((n) => n.toLowerCase()),
+  );
   return names.size === domains.length && domains.every((d) => names.has(d));
 }

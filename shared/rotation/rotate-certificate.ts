@@ -78,7 +78,8 @@ export async function rotateCertificate(
   let stage: Stage = 'gather';
 
   try {
-    if (options.signal?.aborted) throw new DeadlineError('the invocation ran out of time before this certificate started');
+    if (options.signal?.aborted)
+      throw new DeadlineError('the invocation ran out of time before this certificate started');
     const inUse = await gatherInUse(lb, cert);
     const previous = inUse.previous;
     record.previous = previous ? toRef(previous) : null;
@@ -119,7 +120,10 @@ export async function rotateCertificate(
         });
     let current: ServerCertificate;
     if (resumable) {
-      log.info({ serverCertificateId: resumable.serverCertificateId }, 'resuming with a certificate an earlier run uploaded');
+      log.info(
+        { serverCertificateId: resumable.serverCertificateId },
+        'resuming with a certificate an earlier run uploaded',
+      );
       current = resumable;
       record.resumed = true;
     } else {
@@ -138,7 +142,8 @@ export async function rotateCertificate(
 
       stage = 'compare';
       const local = compareCertificates({ issued, reported: null, previous: record.previous });
-      if (local.verdict !== 'ok') return finish({ outcome: local.verdict, reason: `${local.reason}; nothing uploaded` });
+      if (local.verdict !== 'ok')
+        return finish({ outcome: local.verdict, reason: `${local.reason}; nothing uploaded` });
 
       stage = 'upload';
       current = await uploadOnce(lb, cert, issued, inUse.certificates, log);
@@ -157,7 +162,10 @@ export async function rotateCertificate(
     stage = 'deploy';
     if (inUse.bindings.length === 0) {
       await prune(lb, cert, current, log, record, warn);
-      return finish({ outcome: 'rotated', reason: `${decision.reason}${how}; uploaded (no targets configured)${note}` });
+      return finish({
+        outcome: 'rotated',
+        reason: `${decision.reason}${how}; uploaded (no targets configured)${note}`,
+      });
     }
     const deployed = await moveTargets(lb, inUse.bindings, current.serverCertificateId);
     record.targets = deployed.targets;
@@ -243,7 +251,12 @@ async function ensureQuota(
 ): Promise<void> {
   if (inUse.certificates.length < quota) return;
   const keep = inUse.previous?.serverCertificateId ?? '';
-  const pruned = await pruneOwnCertificates(lb, { name: cert.name, currentId: keep, retain: 0, certificates: inUse.certificates });
+  const pruned = await pruneOwnCertificates(lb, {
+    name: cert.name,
+    currentId: keep,
+    retain: 0,
+    certificates: inUse.certificates,
+  });
   for (const p of pruned.problems) warn(p);
   const count = inUse.certificates.length - pruned.deleted.length;
   if (count >= quota) {
@@ -269,7 +282,10 @@ async function uploadOnce(
 ): Promise<ServerCertificate> {
   const same = existing.find((c) => sameCertificate(c.fingerprint, issued));
   if (same) {
-    log.info({ serverCertificateId: same.serverCertificateId }, 'the issued certificate is already uploaded; reusing it');
+    log.info(
+      { serverCertificateId: same.serverCertificateId },
+      'the issued certificate is already uploaded; reusing it',
+    );
     return same;
   }
   try {
@@ -298,7 +314,11 @@ async function prune(
   warn: (w: string) => void,
 ): Promise<void> {
   try {
-    const result = await pruneOwnCertificates(lb, { name: cert.name, currentId: current.serverCertificateId, retain: cert.retain });
+    const result = await pruneOwnCertificates(lb, {
+      name: cert.name,
+      currentId: current.serverCertificateId,
+      retain: cert.retain,
+    });
     if (result.deleted.length > 0) {
       record.deleted = result.deleted;
       log.info({ deleted: result.deleted }, 'deleted older certificates nothing serves');

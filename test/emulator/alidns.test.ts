@@ -65,6 +65,34 @@ describe('Alidns (real pop-core)', () => {
     expect(emu.alidns.records('example.com')).toEqual([]);
   });
 
+  it('backdates a record so it looks left over from an earlier run', async () => {
+    const added = await call(dns, 'AddDomainRecord', {
+      DomainName: 'example.org',
+      RR: '_acme-challenge.old',
+      Type: 'TXT',
+      Value: 'stale-token',
+    });
+    const describe = async () =>
+      (await call(dns, 'DescribeSubDomainRecords', { SubDomain: '_acme-challenge.old.example.org', Type: 'TXT' }))
+        .DomainRecords.Record[0];
+    const fresh = await describe();
+    expect(Date.now() - fresh.CreateTimestamp).toBeLessThan(60_000);
+    const twoHours = 2 * 60 * 60 * 1000;
+    const backdated = emu.alidns.backdateRecord(added.RecordId, twoHours);
+    expect(backdated.CreateTimestamp).toBe(fresh.CreateTimestamp - twoHours);
+    const old = await describe();
+    expect(old).toMatchObject({
+      RecordId: added.RecordId,
+      CreateTimestamp: fresh.CreateTimestamp - twoHours,
+      UpdateTimestamp: fresh.UpdateTimestamp - twoHours,
+    });
+    const listed = await call(dns, 'DescribeDomainRecords', { DomainName: 'example.org', RRKeyWord: 'old' });
+    expect(listed.DomainRecords.Record[0].CreateTimestamp).toBe(old.CreateTimestamp);
+    expect(() => emu.alidns.backdateRecord('1', 1000)).toThrow(/no record/);
+    expect(() => emu.alidns.backdateRecord(added.RecordId, -1)).toThrow();
+    await call(dns, 'DeleteDomainRecord', { RecordId: added.RecordId });
+  });
+
   it('answers DomainRecordDuplicate for the same RR, Type and Value, and allows a second value', async () => {
     const params = { DomainName: 'example.com', RR: '_acme-challenge', Type: 'TXT', Value: 'v1' };
     const first = await call(dns, 'AddDomainRecord', params);

@@ -401,7 +401,7 @@ describe('SLB server certificates and listeners (real pop-core)', () => {
       expect(p2.LoadBalancers.LoadBalancer).toHaveLength(1);
       const all = [...p1.LoadBalancers.LoadBalancer, ...p2.LoadBalancers.LoadBalancer];
       expect(all.map((lb: Body) => lb.LoadBalancerId)).toEqual(ids);
-      expect(all[0].Address).toMatch(/^127\.0\.\d+\.\d+$/);
+      expect(all[0].Address).toMatch(/^127\.\d+\.\d+\.\d+$/);
       expect(new Set(all.map((lb: Body) => lb.Address)).size).toBe(3);
       await expectCode(
         callError(slb, 'DescribeLoadBalancers', { RegionId: region, PageSize: 101 }),
@@ -438,6 +438,124 @@ describe('SLB server certificates and listeners (real pop-core)', () => {
       expect(http.Listeners).toEqual([]);
       const one = await call(slb, 'DescribeLoadBalancerListeners', { RegionId: region, LoadBalancerId: [ids[1]] });
       expect(one.Listeners.map((l: Body) => l.LoadBalancerId)).toEqual([ids[1], ids[1]]);
+    });
+
+    it('gives a load balancer Address and AddressType by LoadBalancerId alone', async () => {
+      const extra = emu.slb.addLoadBalancer(region, { name: 'by-id' });
+      const body = await call(slb, 'DescribeLoadBalancers', { RegionId: region, LoadBalancerId: extra.loadBalancerId });
+      expect(body.TotalCount).toBe(1);
+      expect(body.LoadBalancers.LoadBalancer[0]).toMatchObject({
+        LoadBalancerId: extra.loadBalancerId,
+        Address: extra.address,
+        AddressType: 'internet',
+      });
+      const two = await call(slb, 'DescribeLoadBalancers', {
+        RegionId: region,
+        LoadBalancerId: `${ids[2]},${extra.loadBalancerId}`,
+      });
+      expect(two.LoadBalancers.LoadBalancer.map((lb: Body) => lb.LoadBalancerId)).toEqual([
+        ids[2],
+        extra.loadBalancerId,
+      ]);
+      const none = await call(slb, 'DescribeLoadBalancers', { RegionId: region, LoadBalancerId: 'lb-nosuch' });
+      expect(none.TotalCount).toBe(0);
+      expect(none.LoadBalancers.LoadBalancer).toEqual([]);
+    });
+  });
+
+  describe('DescribeLoadBalancerListeners for a region-wide scan', () => {
+    const region = 'eu-central-1';
+    let lbs: string[];
+    let certIds: string[];
+
+    const scan = async (params: Record<string, unknown>, maxResults: number): Promise<Body[]> => {
+      const seen: Body[] = [];
+      let token: string | undefined;
+      for (let pages = 0; pages < 20; pages++) {
+        const page = await call(slb, 'DescribeLoadBalancerListeners', {
+          RegionId: region,
+          MaxResults: maxResults,
+          ...params,
+          ...(token ? { NextToken: token } : {}),
+        });
+        expect(page.MaxResults).toBe(maxResults);
+        expect(page.Listeners.length).toBeLessThanOrEqual(maxResults);
+        seen.push(...page.Listeners);
+        token = page.NextToken || undefined;
+        if (!token) return seen;
+      }
+      throw new Error('NextToken never ran out');
+    };
+
+    beforeAll(async () => {
+      certIds = [certA, certB].map(
+        (pem, i) =>
+          emu.slb.importCertificate(region, {
+            certificatePem: pem,
+            privateKeyPem: (i === 0 ? keyA : keyB).pkcs1,
+            name: `scan-${i}`,
+          }).ServerCertificateId,
+      );
+      lbs = [];
+      for (let i = 0; i < 4; i++) lbs.push(emu.slb.addLoadBalancer(region).loadBalancerId);
+      await emu.slb.addHttpsListener(region, lbs[0]!, 443, certIds[0]!);
+      await emu.slb.addHttpsListener(region, lbs[0]!, 8443, certIds[1]!, { status: 'stopped' });
+      await emu.slb.addHttpsListener(region, lbs[1]!, 443, certIds[1]!);
+      // lbs[2] has no listener at all.
+      await emu.slb.addHttpsListener(region, lbs[3]!, 4443, certIds[0]!);
+      await emu.slb.addHttpsListener(region, lbs[3]!, 443, certIds[1]!);
+    });
+
+    it('pages through every HTTPS listener of the region, each once, with its certificate and status', async () => {
+      for (const maxResults of [1, 2, 3, 100]) {
+        const seen = await scan({ ListenerProtocol: 'https' }, maxResults);
+        expect(
+          seen.map((l) => [
+            l.LoadBalancerId,
+            l.ListenerPort,
+            l.ListenerProtocol,
+            l.Status,
+            l.HTTPSListenerConfig.ServerCertificateId,
+          ]),
+        ).toEqual([
+          [lbs[0], 443, 'https', 'running', certIds[0]],
+          [lbs[0], 8443, 'https', 'stopped', certIds[1]],
+          [lbs[1], 443, 'https', 'running', certIds[1]],
+          [lbs[3], 443, 'https', 'running', certIds[1]],
+          [lbs[3], 4443, 'https', 'running', certIds[0]],
+        ]);
+      }
+    });
+
+    it('filters by LoadBalancerId.N together with paging', async () => {
+      const seen = await scan({ ListenerProtocol: 'https', LoadBalancerId: [lbs[3], lbs[0]] }, 1);
+      expect(seen.map((l) => `${l.LoadBalancerId}:${l.ListenerPort}`)).toEqual([
+        `${lbs[0]}:443`,
+        `${lbs[0]}:8443`,
+        `${lbs[3]}:443`,
+        `${lbs[3]}:4443`,
+      ]);
+      const empty = await scan({ LoadBalancerId: [lbs[2]] }, 10);
+      expect(empty).toEqual([]);
+    });
+
+    it('gives an empty NextToken on the last page and rejects a forged token or MaxResults out of range', async () => {
+      const all = await call(slb, 'DescribeLoadBalancerListeners', { RegionId: region, MaxResults: 5 });
+      expect(all.Listeners).toHaveLength(5);
+      expect(all.TotalCount).toBe(5);
+      expect(all.NextToken).toBe('');
+      await expectCode(
+        callError(slb, 'DescribeLoadBalancerListeners', { RegionId: region, NextToken: 'not-a-token!' }),
+        'InvalidParameter',
+      );
+      await expectCode(
+        callError(slb, 'DescribeLoadBalancerListeners', { RegionId: region, MaxResults: 101 }),
+        'InvalidParameter',
+      );
+      await expectCode(
+        callError(slb, 'DescribeLoadBalancerListeners', { RegionId: region, ListenerProtocol: 'ftp' }),
+        'InvalidParameter',
+      );
     });
   });
 });

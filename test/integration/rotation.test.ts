@@ -111,7 +111,13 @@ describe('rotation against Pebble and the emulator', () => {
     expect(r?.daysGained).toBeGreaterThan(80);
     expect(r?.current?.expireTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(r?.targets).toEqual([
-      { target: `${seeded.loadBalancerId}:443`, serverCertificateId: r?.current?.serverCertificateId, status: 'moved' },
+      {
+        target: `${seeded.loadBalancerId}:443`,
+        serverCertificateId: r?.current?.serverCertificateId,
+        status: 'moved',
+        wire: 'verified',
+        wireDetail: expect.stringMatching(/:443 \(SNI wild\.test\)$/),
+      },
     ]);
     expect(h.world.emulator.slb.binding(REGION, seeded.loadBalancerId, 443).serverCertificateId).toBe(
       r?.current?.serverCertificateId,

@@ -160,13 +160,27 @@ export class SlbLoadBalancer implements LoadBalancerService {
         }[];
       }>(
         'DescribeLoadBalancerListeners',
-        { RegionId: this.regionId, ListenerProtocol: 'https', MaxResults: 100, ...(nextToken ? { NextToken: nextToken } : {}) },
+        {
+          RegionId: this.regionId,
+          ListenerProtocol: 'https',
+          MaxResults: 100,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        },
         { stage: 'gather', idempotent: true },
       );
       for (const l of body.Listeners ?? []) {
         const certificateId = l.HTTPSListenerConfig?.ServerCertificateId;
-        if (l.LoadBalancerId && l.ListenerPort !== undefined && certificateId && l.ListenerProtocol?.toLowerCase() === 'https') {
-          out.push({ loadBalancerId: l.LoadBalancerId, port: Number(l.ListenerPort), serverCertificateId: certificateId });
+        if (
+          l.LoadBalancerId &&
+          l.ListenerPort !== undefined &&
+          certificateId &&
+          l.ListenerProtocol?.toLowerCase() === 'https'
+        ) {
+          out.push({
+            loadBalancerId: l.LoadBalancerId,
+            port: Number(l.ListenerPort),
+            serverCertificateId: certificateId,
+          });
         }
       }
       nextToken = body.NextToken || undefined;
@@ -177,7 +191,9 @@ export class SlbLoadBalancer implements LoadBalancerService {
 
   async listDomainExtensions(loadBalancerId: string, port: number): Promise<DomainExtensionInfo[]> {
     const body = await this.rpc.call<{
-      DomainExtensions?: { DomainExtension?: { DomainExtensionId?: string; Domain?: string; ServerCertificateId?: string }[] };
+      DomainExtensions?: {
+        DomainExtension?: { DomainExtensionId?: string; Domain?: string; ServerCertificateId?: string }[];
+      };
     }>(
       'DescribeDomainExtensions',
       { RegionId: this.regionId, LoadBalancerId: loadBalancerId, ListenerPort: port },

@@ -34,6 +34,11 @@ describe('planPrune', () => {
     });
   }
   it('the current certificate may be newer than all others or not in the list at all', () => {
-    expect(planPrune(own, { currentId: 'x', retain: 1, referenced: new Set() }).delete).toEqual(['c4', 'c3', 'c2', 'c1']);
+    expect(planPrune(own, { currentId: 'x', retain: 1, referenced: new Set() }).delete).toEqual([
+      'c4',
+      'c3',
+      'c2',
+      'c1',
+    ]);
   });
 });
