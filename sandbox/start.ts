@@ -5,12 +5,12 @@
  * stops everything it started.
  */
 import { spawn } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:tls';
+import { matchesFingerprint } from '../shared/certs/fingerprint.js';
+import { TlsWireProbe } from '../shared/adapters/tls/tls-wire-probe.js';
 import { ensurePebbleInstalled, type PebbleSandbox, startPebble } from './pebble.js';
 import { type SandboxWorld, sandboxConfigYaml, seedListener, startWorld } from './world.js';
 
@@ -38,9 +38,7 @@ async function main(): Promise<number> {
 
     const seeded = await seedListener(world, { regionId: REGION, domains: DOMAINS, days: 3 });
     const before = await servedLeaf(world, seeded);
-    say(
-      `seeded ${seeded.loadBalancerId}:${seeded.port} serving ${seeded.serverCertificateId}, expiring ${before.validTo}`,
-    );
+    say(`seeded ${seeded.loadBalancerId}:${seeded.port} serving ${seeded.serverCertificateId} (leaf sha1 ${before})`);
 
     const configFile = join(work, 'rotator.yaml');
     await writeFile(
@@ -90,10 +88,12 @@ async function main(): Promise<number> {
       return 1;
     }
     const after = await servedLeaf(world, seeded);
+    say(`outcome: ${outcome.outcome}; previous ${fmt(outcome.previous)} -> current ${fmt(outcome.current)}`);
+    const served = outcome.current && matchesFingerprint(outcome.current.fingerprint, { sha1: after, sha256: '' });
     say(
-      `outcome: ${outcome.outcome}; previous ${fmt(outcome.previous)} -> current ${fmt(outcome.current)}; the listener now serves a leaf expiring ${after.validTo} (${after.fingerprint})`,
+      `the listener now presents leaf sha1 ${after}${served ? ': the new certificate' : ', NOT the new certificate'}`,
     );
-    return outcome.outcome === 'rotated' ? 0 : 1;
+    return outcome.outcome === 'rotated' && served ? 0 : 1;
   } finally {
     await world?.close();
     await pebble?.stop();
@@ -139,24 +139,15 @@ function invoke(args: string[], env: NodeJS.ProcessEnv): Promise<Line[]> {
   });
 }
 
-/** What the listener's TLS server actually presents, the way a browser would see it. */
-function servedLeaf(
+/** What the listener's TLS server actually presents, the way a browser would see it (sha1 of the leaf). */
+async function servedLeaf(
   world: SandboxWorld,
   l: { regionId: string; loadBalancerId: string; port: number },
-): Promise<{ validTo: string; fingerprint: string }> {
+): Promise<string> {
   const ep = world.emulator.slb.tlsEndpoint(l.regionId, l.loadBalancerId, l.port);
-  return new Promise((resolve, reject) => {
-    const socket = connect(
-      { host: ep.host, port: ep.port, servername: 'www.example.com', rejectUnauthorized: false },
-      () => {
-        const raw = socket.getPeerCertificate().raw;
-        socket.end();
-        const x = new X509Certificate(raw);
-        resolve({ validTo: new Date(x.validTo).toISOString(), fingerprint: x.fingerprint.toLowerCase() });
-      },
-    );
-    socket.on('error', reject);
-  });
+  const result = await new TlsWireProbe().presentedLeaf({ ...ep, servername: 'www.example.com' });
+  if (result.kind === 'unreachable') throw new Error(`the listener cannot be reached: ${result.reason}`);
+  return result.sha1;
 }
 
 main().then(
