@@ -47,12 +47,7 @@ beforeAll(async () => {
       },
     ]),
   );
-  const key = h.world.emulator.createAccessKey();
-  env = {
-    ...h.world.endpointEnv,
-    ALIBABA_CLOUD_ACCESS_KEY_ID: key.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: key.accessKeySecret,
-  };
+  env = h.cliEnv();
 }, 60_000);
 afterAll(async () => {
   await h?.close();

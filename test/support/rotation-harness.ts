@@ -33,6 +33,8 @@ export interface RotationHarness {
   ): Promise<HarnessRun>;
   /** Credentials the runs use, to check that none of them leaks. */
   secrets(): string[];
+  /** Environment for a separate process (the CLI): the emulator's endpoints and a new long-term key. */
+  cliEnv(): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,14 @@ export async function startRotationHarness(zones: string[]): Promise<RotationHar
       return { ...result, logs };
     },
     secrets: () => [sts.accessKeySecret, sts.securityToken, world.emulator.credentials.accessKeySecret],
+    cliEnv() {
+      const key = world.emulator.createAccessKey();
+      return {
+        ...world.endpointEnv,
+        ALIBABA_CLOUD_ACCESS_KEY_ID: key.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: key.accessKeySecret,
+      };
+    },
     close: () => world.close(),
   };
 }
