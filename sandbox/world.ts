@@ -74,13 +74,26 @@ export interface SandboxCertificate {
 }
 
 /** A rotator configuration for the sandbox: the test CA (not production), the given certificates. */
+export interface SandboxSlbSettings {
+  certificateQuota?: number;
+  verifyOnWire?: boolean;
+  wireSettleSeconds?: number;
+}
+
 export function sandboxConfigYaml(
   ca: AcmeTestCa,
   certificates: SandboxCertificate[],
-  slb: { certificateQuota?: number; verifyOnWire?: boolean; wireSettleSeconds?: number } = {},
+  slb: SandboxSlbSettings = {},
+  acme: { accountKeyEnv?: string } = {},
 ): string {
   return stringify({
-    acme: { directory: ca.directoryUrl, production: false, email: 'ops@example.com', termsOfServiceAgreed: true },
+    acme: {
+      directory: ca.directoryUrl,
+      production: false,
+      email: 'ops@example.com',
+      termsOfServiceAgreed: true,
+      ...(acme.accountKeyEnv ? { accountKey: { env: acme.accountKeyEnv } } : {}),
+    },
     dns: { propagationTimeoutSeconds: 30 },
     slb: { wireSettleSeconds: 2, ...slb },
     certificates,

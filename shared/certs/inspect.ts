@@ -1,5 +1,6 @@
 import type { X509Certificate } from 'node:crypto';
 import type { IssuedCertificate } from '../domain/certificate.js';
+import { ariCertId } from './ari.js';
 import { type CheckOptions, checkCertificate } from './check.js';
 import { fingerprintsOf } from './fingerprint.js';
 import { normalizePem } from './pem.js';
@@ -21,6 +22,7 @@ export function inspectIssued(
   checkCertificate({ certificatePem, privateKeyPem }, domains, options);
   const leaf = parseCertificateChain(certificatePem)[0] as X509Certificate;
   const { notBefore, notAfter } = validityOf(leaf);
+  const ariId = ariCertId(leaf);
   return {
     certificatePem,
     privateKeyPem,
@@ -29,5 +31,6 @@ export function inspectIssued(
     notAfter,
     serialNumber: leaf.serialNumber.toLowerCase(),
     dnsNames: dnsNamesOf(leaf),
+    ...(ariId ? { ariCertId: ariId } : {}),
   };
 }

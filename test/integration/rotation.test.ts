@@ -160,8 +160,7 @@ describe('rotation against Pebble and the emulator', () => {
             listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
           },
         ],
-        {},
-        { ...h.ca, directoryUrl: other.directoryUrl },
+        { ca: { ...h.ca, directoryUrl: other.directoryUrl } },
       );
       const r = records[0];
       expect(r?.outcome).toBe('failed');

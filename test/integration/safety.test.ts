@@ -13,7 +13,16 @@ const REGION = 'cn-hangzhou';
 let h: RotationHarness;
 
 beforeAll(async () => {
-  h = await startRotationHarness(['sni.test', 'ref.test', 'refuse.test', 'stale.test', 'dark.test', 'quota.test', 'sprawl.test', 'overlap.test']);
+  h = await startRotationHarness([
+    'sni.test',
+    'ref.test',
+    'refuse.test',
+    'stale.test',
+    'dark.test',
+    'quota.test',
+    'sprawl.test',
+    'overlap.test',
+  ]);
 });
 afterEach(async () => {
   await h.world.emulator.faults.reset();
@@ -27,13 +36,26 @@ const calls = (action: string) => emu().callsOf(action).length;
 const ownCertificates = (name: string, region = REGION) =>
   emu()
     .slb.certificates(region)
-    .filter((c) => (c.Tags?.Tag ?? []).some((t: { TagKey: string; TagValue: string }) => t.TagKey === TAG_NAME && t.TagValue === name));
+    .filter((c) =>
+      (c.Tags?.Tag ?? []).some(
+        (t: { TagKey: string; TagValue: string }) => t.TagKey === TAG_NAME && t.TagValue === name,
+      ),
+    );
 
 describe('targets and proof on the wire', () => {
   it('moves a listener and an SNI domain extension, and proves each with its own SNI name', async () => {
     const seeded = await seedListener(h.world, { regionId: REGION, domains: ['www.sni.test'], days: 3 });
-    const extCert = emu().slb.importCertificate(REGION, { ...(await makeExpiringCertificate(['api.sni.test'], 3)), name: 'api-by-hand' });
-    const extId = emu().slb.addDomainExtension(REGION, seeded.loadBalancerId, 443, 'api.sni.test', extCert.ServerCertificateId);
+    const extCert = emu().slb.importCertificate(REGION, {
+      ...(await makeExpiringCertificate(['api.sni.test'], 3)),
+      name: 'api-by-hand',
+    });
+    const extId = emu().slb.addDomainExtension(
+      REGION,
+      seeded.loadBalancerId,
+      443,
+      'api.sni.test',
+      extCert.ServerCertificateId,
+    );
     const { records } = await h.run([
       {
         name: 'sni',
@@ -52,18 +74,28 @@ describe('targets and proof on the wire', () => {
     expect(r?.targets[1]?.wireDetail).toMatch(/SNI api\.sni\.test/);
     const binding = emu().slb.binding(REGION, seeded.loadBalancerId, 443);
     expect(binding.serverCertificateId).toBe(r?.current?.serverCertificateId);
-    expect(binding.domainExtensions.find((d) => d.domainExtensionId === extId)?.serverCertificateId).toBe(r?.current?.serverCertificateId);
+    expect(binding.domainExtensions.find((d) => d.domainExtensionId === extId)?.serverCertificateId).toBe(
+      r?.current?.serverCertificateId,
+    );
   });
 
   it('by reference: every listener and domain extension serving the old certificate, across load balancers, and nothing else', async () => {
-    const old = emu().slb.importCertificate(REGION, { ...(await makeExpiringCertificate(['ref.test', '*.ref.test'], 3)), name: 'ref-by-hand' });
-    const other = emu().slb.importCertificate(REGION, { ...(await makeExpiringCertificate(['other.ref.test'], 300)), name: 'other' });
+    const old = emu().slb.importCertificate(REGION, {
+      ...(await makeExpiringCertificate(['ref.test', '*.ref.test'], 3)),
+      name: 'ref-by-hand',
+    });
+    const other = emu().slb.importCertificate(REGION, {
+      ...(await makeExpiringCertificate(['other.ref.test'], 300)),
+      name: 'other',
+    });
     const lb1 = emu().slb.addLoadBalancer(REGION).loadBalancerId;
     const lb2 = emu().slb.addLoadBalancer(REGION).loadBalancerId;
     await emu().slb.addHttpsListener(REGION, lb1, 443, old.ServerCertificateId);
     await emu().slb.addHttpsListener(REGION, lb2, 8443, other.ServerCertificateId);
     emu().slb.addDomainExtension(REGION, lb2, 8443, 'shop.ref.test', old.ServerCertificateId);
-    const { records } = await h.run([{ name: 'ref', domains: ['ref.test', '*.ref.test'], region: REGION, byReference: true }]);
+    const { records } = await h.run([
+      { name: 'ref', domains: ['ref.test', '*.ref.test'], region: REGION, byReference: true },
+    ]);
     const r = records[0];
     expect(r?.outcome, r?.reason).toBe('rotated');
     expect(r?.previous?.serverCertificateId).toBe(old.ServerCertificateId);
@@ -74,7 +106,11 @@ describe('targets and proof on the wire', () => {
     expect(r?.targets.every((t) => t.wire === 'verified')).toBe(true);
     expect(emu().slb.binding(REGION, lb2, 8443).serverCertificateId).toBe(other.ServerCertificateId);
     // The replaced certificate was uploaded by hand: it is not the rotator's to delete.
-    expect(emu().slb.certificates(REGION).some((c) => c.ServerCertificateId === old.ServerCertificateId)).toBe(true);
+    expect(
+      emu()
+        .slb.certificates(REGION)
+        .some((c) => c.ServerCertificateId === old.ServerCertificateId),
+    ).toBe(true);
   });
 });
 
@@ -115,9 +151,14 @@ describe('rollback and resume', () => {
 
   it('a TLS listener still serving the old certificate: rolled back at the verify stage; resumed once it serves', async () => {
     const seeded = await seedListener(h.world, { regionId: REGION, domains: ['stale.test'], days: 3 });
-    const cert = { name: 'stale', domains: ['stale.test'], region: REGION, listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }] };
+    const cert = {
+      name: 'stale',
+      domains: ['stale.test'],
+      region: REGION,
+      listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
+    };
     const frozen = emu().faults.keepServingOldCertificate(REGION, seeded.loadBalancerId, 443);
-    const first = (await h.run([cert], {}, undefined, { wireSettleSeconds: 1 })).records[0];
+    const first = (await h.run([cert], { slb: { wireSettleSeconds: 1 } })).records[0];
     expect(first?.outcome, first?.reason).toBe('rolled-back');
     expect(first?.stage).toBe('verify');
     expect(first?.reason).toMatch(/still presents/);
@@ -133,10 +174,15 @@ describe('rollback and resume', () => {
     const seeded = await seedListener(h.world, { regionId: REGION, domains: ['dark.test'], days: 3 });
     await emu().faults.unreachable(REGION, seeded.loadBalancerId);
     const { records } = await h.run(
-      [{ name: 'dark', domains: ['dark.test'], region: REGION, listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }] }],
-      {},
-      undefined,
-      { wireSettleSeconds: 1 },
+      [
+        {
+          name: 'dark',
+          domains: ['dark.test'],
+          region: REGION,
+          listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
+        },
+      ],
+      { slb: { wireSettleSeconds: 1 } },
     );
     const r = records[0];
     expect(r?.outcome, r?.reason).toBe('rotated');
@@ -152,10 +198,15 @@ describe('quota, duplicates and sprawl', () => {
     const seeded = await seedListener(h.world, { regionId: region, domains: ['quota.test'], days: 3 });
     const orders = calls('AddDomainRecord');
     const { records } = await h.run(
-      [{ name: 'quota', domains: ['quota.test'], region, listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }] }],
-      {},
-      undefined,
-      { certificateQuota: 1 },
+      [
+        {
+          name: 'quota',
+          domains: ['quota.test'],
+          region,
+          listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
+        },
+      ],
+      { slb: { certificateQuota: 1 } },
     );
     const r = records[0];
     expect(r?.outcome).toBe('failed');
@@ -168,9 +219,21 @@ describe('quota, duplicates and sprawl', () => {
   it('re-running never uploads twice; forced runs keep the region at the configured number per name; foreign certificates stay', async () => {
     const region = 'cn-beijing';
     const seeded = await seedListener(h.world, { regionId: region, domains: ['sprawl.test'], days: 3 });
-    const foreign = emu().slb.importCertificate(region, { ...(await makeExpiringCertificate(['sprawl.test'], 1)), name: 'someone-elses' });
-    const cert = { name: 'sprawl', domains: ['sprawl.test'], region, retain: 1, listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }] };
-    const uploads = () => emu().callsOf('UploadServerCertificate').filter((c) => c.params.RegionId === region).length;
+    const foreign = emu().slb.importCertificate(region, {
+      ...(await makeExpiringCertificate(['sprawl.test'], 1)),
+      name: 'someone-elses',
+    });
+    const cert = {
+      name: 'sprawl',
+      domains: ['sprawl.test'],
+      region,
+      retain: 1,
+      listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
+    };
+    const uploads = () =>
+      emu()
+        .callsOf('UploadServerCertificate')
+        .filter((c) => c.params.RegionId === region).length;
 
     expect((await h.run([cert])).records[0]?.outcome).toBe('rotated');
     for (let i = 0; i < 3; i++) expect((await h.run([cert])).records[0]?.outcome).toBe('not-due');
@@ -179,7 +242,7 @@ describe('quota, duplicates and sprawl', () => {
     const deleted: string[] = [];
     for (let i = 0; i < 3; i++) {
       await new Promise((r) => setTimeout(r, 1100)); // a new notAfter second, so each forced renewal expires later
-      const r = (await h.run([cert], { force: true })).records[0];
+      const r = (await h.run([cert], { request: { force: true } })).records[0];
       expect(r?.outcome, r?.reason).toBe('rotated');
       deleted.push(...(r?.deleted ?? []));
     }
@@ -187,14 +250,21 @@ describe('quota, duplicates and sprawl', () => {
     expect(deleted).toHaveLength(2);
     // The current certificate and one older for rollback.
     expect(ownCertificates('sprawl', region)).toHaveLength(2);
-    const ids = emu().slb.certificates(region).map((c) => c.ServerCertificateId);
+    const ids = emu()
+      .slb.certificates(region)
+      .map((c) => c.ServerCertificateId);
     expect(ids).toContain(foreign.ServerCertificateId);
     expect(ids).toContain(seeded.serverCertificateId);
   });
 
   it('a run that starts while another is deploying finishes the same certificate: one order, one upload', async () => {
     const seeded = await seedListener(h.world, { regionId: REGION, domains: ['overlap.test'], days: 3 });
-    const cert = { name: 'overlap', domains: ['overlap.test'], region: REGION, listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }] };
+    const cert = {
+      name: 'overlap',
+      domains: ['overlap.test'],
+      region: REGION,
+      listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
+    };
     const orders = calls('AddDomainRecord');
     const uploads = calls('UploadServerCertificate');
     // Hold the first run's listener update, and start the second run once the first has uploaded.
@@ -210,6 +280,8 @@ describe('quota, duplicates and sprawl', () => {
     expect(b?.current?.serverCertificateId).toBe(a?.current?.serverCertificateId);
     expect(calls('AddDomainRecord') - orders).toBe(1);
     expect(calls('UploadServerCertificate') - uploads).toBe(1);
-    expect(emu().slb.binding(REGION, seeded.loadBalancerId, 443).serverCertificateId).toBe(a?.current?.serverCertificateId);
+    expect(emu().slb.binding(REGION, seeded.loadBalancerId, 443).serverCertificateId).toBe(
+      a?.current?.serverCertificateId,
+    );
   });
 });

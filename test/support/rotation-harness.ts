@@ -1,6 +1,7 @@
 import {
   type AcmeTestCa,
   type SandboxCertificate,
+  type SandboxSlbSettings,
   type SandboxWorld,
   sandboxConfigYaml,
   startWorld,
@@ -21,16 +22,20 @@ export interface HarnessRun {
   logs: string;
 }
 
+export interface RunOptions {
+  request?: Partial<RunRequest>;
+  /** Another CA than the shared Pebble (a second Pebble, an ARI front). */
+  ca?: AcmeTestCa;
+  slb?: SandboxSlbSettings;
+  /** A stored ACME account key (else each run uses a new account). */
+  accountKeyPem?: string;
+}
+
 export interface RotationHarness {
   world: SandboxWorld;
   ca: AcmeTestCa;
   /** Runs the real use case with the real adapters (pop-core against the emulator, acme-client against Pebble). */
-  run(
-    certificates: SandboxCertificate[],
-    request?: Partial<RunRequest>,
-    ca?: AcmeTestCa,
-    slb?: Parameters<typeof sandboxConfigYaml>[2],
-  ): Promise<HarnessRun>;
+  run(certificates: SandboxCertificate[], options?: RunOptions): Promise<HarnessRun>;
   /** Credentials the runs use, to check that none of them leaks. */
   secrets(): string[];
   /** Environment for a separate process (the CLI): the emulator's endpoints and a new long-term key. */
@@ -50,8 +55,18 @@ export async function startRotationHarness(zones: string[]): Promise<RotationHar
   return {
     world,
     ca,
-    async run(certificates, request = {}, runCa = ca, slb = {}) {
-      const config = await parseConfig(sandboxConfigYaml(runCa, certificates, slb), 'test.yaml', {});
+    async run(certificates, options = {}) {
+      const key = 'ROTATOR_TEST_ACCOUNT_KEY';
+      const config = await parseConfig(
+        sandboxConfigYaml(
+          options.ca ?? ca,
+          certificates,
+          options.slb,
+          options.accountKeyPem ? { accountKeyEnv: key } : {},
+        ),
+        'test.yaml',
+        options.accountKeyPem ? { [key]: options.accountKeyPem } : {},
+      );
       let logs = '';
       const logger = createLogger({
         fd: 2,
@@ -70,7 +85,7 @@ export async function startRotationHarness(zones: string[]): Promise<RotationHar
         logger,
         sink,
       });
-      const result = await runRotation(config, { trigger: 'test', ...request }, deps);
+      const result = await runRotation(config, { trigger: 'test', ...options.request }, deps);
       return { ...result, logs };
     },
     secrets: () => [sts.accessKeySecret, sts.securityToken, world.emulator.credentials.accessKeySecret],

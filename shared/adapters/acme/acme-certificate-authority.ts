@@ -12,14 +12,23 @@ import { AcmeError, DnsChallengeError, RotatorError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { CertificateAuthority, IssueRequest } from '../../ports/certificate-authority.js';
 import type { DnsProvider, PropagationChecker, TxtRecordRef } from '../../ports/dns.js';
-import { type AcmeCallContext, type AcmeModule, loadAcmeClient, withAcmeContext } from './acme-client-loader.js';
-import { toAcmeError } from './problems.js';
+import {
+  type AcmeCallContext,
+  type AcmeModule,
+  type AcmeProblem,
+  loadAcmeClient,
+  withAcmeContext,
+} from './acme-client-loader.js';
+import { rejectsReplaces, toAcmeError } from './problems.js';
 
 type AcmeClient = InstanceType<AcmeModule['Client']>;
 type AcmeAuthorization = Awaited<ReturnType<AcmeClient['getAuthorizations']>>[number];
 type AcmeChallenge = AcmeAuthorization['challenges'][number];
 
 const generateKeyPairAsync = promisify(generateKeyPair);
+
+/** Default age beyond which a challenge TXT record is taken to be a leftover of an interrupted run. */
+export const DEFAULT_STALE_CHALLENGE_RECORD_AGE_MS = 60 * 60 * 1000;
 
 export interface AcmeBackoff {
   /** Polls of a pending challenge/order before giving up. Default 12. */
@@ -43,6 +52,13 @@ export interface AcmeCertificateAuthorityOptions {
   propagationTimeoutMs?: number | undefined;
   /** Forward acme-client's own log lines (URLs, states, retries; no keys) to `logger.debug`. Default true. */
   debugAcmeClient?: boolean;
+  /**
+   * Before placing challenge records, TXT records at the order's `_acme-challenge.<base>` names that are older than
+   * this are removed as leftovers of an interrupted run. Younger ones may belong to a validation another tool is
+   * running right now and are kept, as are records whose age the provider does not report. Default 1 hour;
+   * `Infinity` turns the sweep off.
+   */
+  staleChallengeRecordAgeMs?: number | undefined;
 }
 
 /** What `issue` returns: the checked certificate; `cleanupError` says when TXT records could not be removed. */
@@ -60,6 +76,10 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
   private client: Promise<{ acme: AcmeModule; client: AcmeClient }> | undefined;
 
   constructor(options: AcmeCertificateAuthorityOptions) {
+    const age = options.staleChallengeRecordAgeMs;
+    if (age !== undefined && !(age >= 0)) {
+      throw new TypeError(`staleChallengeRecordAgeMs must be a non-negative number, not ${String(age)}`);
+    }
     this.options = options;
   }
 
@@ -77,15 +97,12 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
     let failure: unknown;
 
     try {
-      const order = await step(debug, 'new order', subject, () =>
-        client.createOrder({
-          identifiers: domains.map((value) => ({ type: 'dns', value })),
-          // Not in acme-client's types (RFC 9773); it sends whatever the payload holds.
-          ...(replaces ? { replaces } : {}),
-        } as Parameters<AcmeClient['createOrder']>[0]),
-      );
+      const order = await newOrder(client, domains, replaces, subject, debug, log);
       log?.info({ order: order.url, status: order.status }, 'ACME order created');
       const authzs = await step(debug, 'authorizations', subject, () => client.getAuthorizations(order));
+
+      await this.sweepStaleRecords(authzs, log);
+      signal?.throwIfAborted();
 
       const todo = await this.placeRecords(client, authzs, placed, debug, log);
       signal?.throwIfAborted();
@@ -201,6 +218,52 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
     return settled.map((s) => (s as PromiseFulfilledResult<PendingChallenge>).value);
   }
 
+  /**
+   * Remove challenge records an interrupted run left at this order's names. Validation tolerates them (the CA accepts
+   * any matching value among several), but every interrupted run adds more, and nothing else ever removes them.
+   * Never throws: a failed sweep must not cost the renewal.
+   */
+  private async sweepStaleRecords(authzs: AcmeAuthorization[], log: Logger | undefined): Promise<void> {
+    const maxAgeMs = this.options.staleChallengeRecordAgeMs ?? DEFAULT_STALE_CHALLENGE_RECORD_AGE_MS;
+    if (maxAgeMs === Infinity) return;
+    const names = [...new Set(authzs.map((a) => `_acme-challenge.${a.identifier.value.toLowerCase()}`))];
+    await Promise.all(
+      names.map(async (fqdn) => {
+        let records: Awaited<ReturnType<DnsProvider['listTxtRecords']>>;
+        try {
+          records = await this.options.dns.listTxtRecords(fqdn);
+        } catch (err) {
+          log?.warn({ fqdn, error: describe(err) }, 'could not list TXT records to remove stale challenge records');
+          return;
+        }
+        const now = Date.now();
+        const stale = records.filter(
+          (r) =>
+            // A provider that answers with other names must not make this delete them.
+            r.fqdn.replace(/\.$/, '').toLowerCase() === fqdn &&
+            r.createdAt !== undefined &&
+            now - r.createdAt.getTime() > maxAgeMs,
+        );
+        // One at a time: providers that rewrite a whole name per removal (challtestsrv) cannot take them in parallel.
+        for (const record of stale) {
+          const ageMs = now - (record.createdAt as Date).getTime();
+          try {
+            await this.options.dns.removeTxtRecord(record);
+            log?.info(
+              { fqdn, zone: record.zone, recordId: record.recordId, ageMs },
+              'stale challenge TXT record removed',
+            );
+          } catch (err) {
+            log?.warn(
+              { fqdn, zone: record.zone, recordId: record.recordId, ageMs, error: describe(err) },
+              'could not remove a stale challenge TXT record',
+            );
+          }
+        }
+      }),
+    );
+  }
+
   /** Remove exactly the records placed; never throws. Returns the error to surface, if any removal failed. */
   private async removeRecords(
     placed: TxtRecordRef[],
@@ -297,6 +360,47 @@ async function ensureAccount(
       ...(o.email ? { contact: [`mailto:${o.email}`] } : {}),
     }),
   );
+}
+
+/**
+ * Place the order. When it carries `replaces` and the CA refuses it for that reason (RFC 9773: the certificate was
+ * already replaced, or the CA cannot place the identifier), place it once more without: a renewal that loses the
+ * ARI link only loses its rate-limit exemption, while a failed one leaves an expiring certificate in place.
+ */
+async function newOrder(
+  client: AcmeClient,
+  domains: string[],
+  replaces: string | undefined,
+  subject: string,
+  debug: ((msg: string) => void) | undefined,
+  log: Logger | undefined,
+): Promise<Awaited<ReturnType<AcmeClient['createOrder']>>> {
+  const create = (withReplaces: boolean) =>
+    client.createOrder({
+      identifiers: domains.map((value) => ({ type: 'dns', value })),
+      // Not in acme-client's types (RFC 9773); it sends whatever the payload holds.
+      ...(withReplaces && replaces ? { replaces } : {}),
+    } as Parameters<AcmeClient['createOrder']>[0]);
+  if (!replaces) return step(debug, 'new order', subject, () => create(false));
+
+  let refusal: AcmeProblem | undefined;
+  try {
+    return await withAcmeContext(debug, async (ctx) => {
+      try {
+        return await create(true);
+      } catch (err) {
+        if (rejectsReplaces(ctx.problem)) refusal = ctx.problem;
+        throw toAcmeError(err, 'new order', subject, ctx);
+      }
+    });
+  } catch (err) {
+    if (!refusal) throw err;
+    log?.warn(
+      { replaces, error: err instanceof RotatorError ? err.message : describe(err) },
+      'the CA refused the order because of `replaces`; ordering again without it',
+    );
+  }
+  return step(debug, 'new order', subject, () => create(false));
 }
 
 /** Run one ACME step in its own call context and turn its failure into an AcmeError naming the step. */

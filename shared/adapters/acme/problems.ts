@@ -83,3 +83,18 @@ export function toAcmeError(rawErr: unknown, step: string, subject: string, ctx:
   // Unknown shape: keep acme-client's own message (its messages name URLs and states, not keys).
   return new AcmeError(`${where} failed: ${clip(message)}`, { cause: err, retryable: false });
 }
+
+/**
+ * Whether the CA refused a new order because of its RFC 9773 `replaces` field: `alreadyReplaced`, or another
+ * client-side problem whose detail names the field or the certificate identifier (CAs word this differently, e.g. a
+ * `malformed` for an identifier they cannot parse). Rate limits and server errors are not: they would fail the
+ * order without `replaces` just the same.
+ */
+export function rejectsReplaces(problem: AcmeProblem | undefined): boolean {
+  if (!problem) return false;
+  const type = shortType(problem.type);
+  if (type === 'alreadyReplaced') return true;
+  const status = problem.status ?? 0;
+  if (status < 400 || status >= 500 || status === 429 || (type && RETRYABLE.has(type))) return false;
+  return /\breplace[sd]?\b|\bcert ?id\b|\bARI\b|renewal ?info/i.test(problem.detail ?? '');
+}
