@@ -42,6 +42,26 @@ describe('parseConfig', () => {
     expect(c.dns).toEqual({ propagationTimeoutSeconds: 300, ttl: 600 });
   });
 
+  it('targets, retention and SLB settings: defaults and overrides', async () => {
+    const c = await parseConfig(valid, 'rotator.yaml', {});
+    expect(c.certificates[0]).toMatchObject({ domainExtensions: [], byReference: false, retain: 1 });
+    expect(c.slb).toEqual({ certificateQuota: 100, verifyOnWire: true, wireSettleSeconds: 30 });
+    const text = valid
+      .replace('defaults:\n  region: cn-hangzhou', 'defaults:\n  region: cn-hangzhou\n  byReference: true\n  retain: 3')
+      .replace(
+        '    listeners:',
+        '    domainExtensions:\n      - {loadBalancerId: lb-bp1abc, port: 443, domain: Shop.Example.com}\n    retain: 0\n    listeners:',
+      )
+      .concat('slb:\n  certificateQuota: 200\n  verifyOnWire: false\n');
+    const o = await parseConfig(text, 'rotator.yaml', {});
+    expect(o.certificates[0]).toMatchObject({
+      byReference: true,
+      retain: 0,
+      domainExtensions: [{ loadBalancerId: 'lb-bp1abc', port: 443, domain: 'shop.example.com' }],
+    });
+    expect(o.slb).toEqual({ certificateQuota: 200, verifyOnWire: false, wireSettleSeconds: 30 });
+  });
+
   it('reads secrets from the environment, never from the file', async () => {
     const text = valid.replace(
       'termsOfServiceAgreed: true',
@@ -130,6 +150,20 @@ describe('parseConfig', () => {
       text: valid.replace('    domains:', '    renewal: {remainingFraction: 0.3, daysBeforeExpiry: 30}\n    domains:'),
       expected: /either remainingFraction or daysBeforeExpiry/,
     },
+    {
+      name: 'domain extension without a domain',
+      text: valid.replace(
+        '    listeners:',
+        '    domainExtensions:\n      - {loadBalancerId: lb-bp1abc, port: 443}\n    listeners:',
+      ),
+      expected: /certificates\[0\]\.domainExtensions\[0\]\.domain: /,
+    },
+    {
+      name: 'retain out of range',
+      text: valid.replace('    listeners:', '    retain: 11\n    listeners:'),
+      expected: /certificates\[0\]\.retain: /,
+    },
+    { name: 'quota below 1', text: `${valid}slb:\n  certificateQuota: 0\n`, expected: /slb\.certificateQuota: / },
     {
       name: 'duplicate certificate names',
       text: `${valid}  - name: www\n    domains: [a.example.com]\n`,
