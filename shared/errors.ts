@@ -115,10 +115,10 @@ export class DeployError extends RotatorError {
   }
 }
 
-/** The run ran out of time before this certificate could start. */
+/** The invocation ran out of time: the next run picks up where this one stopped. */
 export class DeadlineError extends RotatorError {
-  constructor(message: string) {
-    super('gather', message, { retryable: true });
+  constructor(message: string, stage: Stage = 'gather', options: RotatorErrorOptions = {}) {
+    super(stage, message, { ...options, retryable: true });
   }
 }
 

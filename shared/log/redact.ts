@@ -9,8 +9,13 @@ const PATTERNS: [RegExp, string][] = [
     /\b(AccessKeyId|AccessKeySecret|SecurityToken|Signature|SignatureNonce|PrivateKey|ServerCertificate|Value)=[^&\s"']*/gi,
     '$1=[redacted]',
   ],
+  // The same parameters percent-encoded once or twice (`SecurityToken%3DCAIS…%26`), as in a string to sign.
+  [
+    /(AccessKeyId|AccessKeySecret|SecurityToken|Signature|SignatureNonce|PrivateKey|ServerCertificate)(%3D|%253D)[^&\s"']*?(?=%26|%2526|&|\s|"|'|$)/gi,
+    '$1$2[redacted]',
+  ],
   [/\bhttps?:\/\/[^\s"'?]+\?[^\s"']*/g, '[url redacted]'],
-  [/\bSTS\.[A-Za-z0-9]{8,}/g, 'STS.[redacted]'],
+  [/STS\.[A-Za-z0-9]{8,}/g, 'STS.[redacted]'],
   [/\bLTAI[A-Za-z0-9]{8,}/g, 'LTAI[redacted]'],
 ];
 

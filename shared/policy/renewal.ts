@@ -61,9 +61,10 @@ export function decideRenewal(input: RenewalInput): RenewalDecision {
   const lifetimeMs = lifetimeOf(current);
   const windowMs = renewalWindowMs(input.policy, lifetimeMs, input.spreadKey);
   const renewAt = new Date(current.notAfter.getTime() - windowMs);
+  const capped = input.policy.daysBeforeExpiry !== undefined && input.policy.daysBeforeExpiry * DAY_MS > lifetimeMs / 2;
   const rule =
     input.policy.daysBeforeExpiry !== undefined
-      ? `${input.policy.daysBeforeExpiry} days before expiry`
+      ? `${input.policy.daysBeforeExpiry} days before expiry${capped ? ', capped at half the lifetime' : ''}`
       : `${formatFraction(input.policy.remainingFraction ?? 1 / 3)} of a ${formatDays(lifetimeMs)} lifetime left`;
   if (now.getTime() >= renewAt.getTime()) {
     return { due: true, reason: `${left}; renewal window (${rule}) opened ${renewAt.toISOString()}` };
@@ -79,9 +80,10 @@ export function lifetimeOf(current: CurrentCertificateFacts): number {
 
 /** How long before notAfter renewal starts, spread earlier by a stable per-certificate amount. */
 export function renewalWindowMs(policy: RenewalPolicy, lifetimeMs: number, spreadKey: string): number {
+  // A fixed rule longer than half the lifetime (60 days on a 45-day certificate) would order on every run.
   const base =
     policy.daysBeforeExpiry !== undefined
-      ? policy.daysBeforeExpiry * DAY_MS
+      ? Math.min(policy.daysBeforeExpiry * DAY_MS, lifetimeMs / 2)
       : (policy.remainingFraction ?? 1 / 3) * lifetimeMs;
   return Math.min(base + policy.spread * lifetimeMs * unitHash(spreadKey), lifetimeMs);
 }

@@ -2,11 +2,11 @@ import type { ServerCertificate } from '../domain/certificate.js';
 import type { RenewalPolicy } from '../config/types.js';
 import { factsOf } from './current-certificate.js';
 import { decideRenewal } from './renewal.js';
-import { isRotatorCertificate } from '../rotation/tags.js';
+import { fingerprintMatchesTags, isRotatorCertificate } from '../rotation/tags.js';
 
 /**
  * Pure: a certificate an earlier run already uploaded for this name that is better than the one in use — later
- * expiry, covers every configured name, not itself due. Deploying it finishes an interrupted run without a second
+ * expiry, covers every configured name, not itself due, and reported by SLB with the fingerprint recorded at upload. Deploying it finishes an interrupted run without a second
  * order (a crash after upload, or between two targets).
  */
 export function findResumable(input: {
@@ -16,10 +16,12 @@ export function findResumable(input: {
   previous: ServerCertificate | null;
   policy: RenewalPolicy;
   now: Date;
+  /** The same key the main decision uses, so both agree where the renewal point falls. */
+  spreadKey: string;
 }): ServerCertificate | undefined {
   const { previous } = input;
   return input.certificates
-    .filter((c) => isRotatorCertificate(c, input.name))
+    .filter((c) => isRotatorCertificate(c, input.name) && fingerprintMatchesTags(c))
     .filter(
       (c) =>
         !previous ||
@@ -33,7 +35,7 @@ export function findResumable(input: {
           policy: input.policy,
           force: false,
           now: input.now,
-          spreadKey: c.serverCertificateId,
+          spreadKey: input.spreadKey,
         }).due,
     )
     .sort((a, b) => b.expireTimeStamp - a.expireTimeStamp)[0];

@@ -4,7 +4,7 @@ import { CloudApiError, ConfigError } from '../errors.js';
 import { selectCurrentCertificate } from '../policy/current-certificate.js';
 import type { LoadBalancerService } from '../ports/load-balancer.js';
 import { type RegionInventory, scanRegion } from './inventory.js';
-import { isRotatorCertificate } from './tags.js';
+import { isRotatorCertificate, TAG_NAME } from './tags.js';
 
 export interface InUse {
   certificates: ServerCertificate[];
@@ -25,15 +25,14 @@ export async function gatherInUse(lb: LoadBalancerService, cert: ManagedCertific
   ]);
   let bindings = listed;
   if (inventory) {
-    // The certificates this name stands for: the rotator's own, or — before it has uploaded any — certificates that
-    // cover exactly the configured names (the hand-uploaded one being taken over).
-    const own = new Set(
-      certificates.filter((c) => isRotatorCertificate(c, cert.name)).map((c) => c.serverCertificateId),
-    );
-    const served = new Set(inventory.bindings.map((b) => b.serverCertificateId));
-    const ownServed = [...own].some((id) => served.has(id));
-    const sameNames = certificates.filter((c) => coversExactly(c, cert.domains)).map((c) => c.serverCertificateId);
-    const mine = new Set([...own, ...(ownServed ? [] : sameNames), ...listed.map((b) => b.serverCertificateId)]);
+    // The certificates this name stands for: the rotator's own, and certificates covering exactly the configured
+    // names (a hand-uploaded one being taken over, possibly still served somewhere after an interrupted takeover),
+    // unless another managed name of the rotator's owns them.
+    const own = certificates.filter((c) => isRotatorCertificate(c, cert.name)).map((c) => c.serverCertificateId);
+    const sameNames = certificates
+      .filter((c) => coversExactly(c, cert.domains) && (!c.tags[TAG_NAME] || c.tags[TAG_NAME] === cert.name))
+      .map((c) => c.serverCertificateId);
+    const mine = new Set([...own, ...sameNames, ...listed.map((b) => b.serverCertificateId)]);
     bindings = mergeTargets(
       listed,
       inventory.bindings.filter((b) => mine.has(b.serverCertificateId)),

@@ -108,6 +108,7 @@ export async function rotateCertificate(
     log.info({ reason: decision.reason }, 'certificate is due');
 
     // An earlier run may have uploaded a good certificate and stopped before every target served it.
+    // A forced run always orders anew: that is what force is for (e.g. a key to be replaced).
     const resumable = options.force
       ? undefined
       : findResumable({
@@ -117,6 +118,7 @@ export async function rotateCertificate(
           previous,
           policy: cert.renewal,
           now: deps.clock(),
+          spreadKey: `${cert.region}/${cert.name}`,
         });
     let current: ServerCertificate;
     if (resumable) {
@@ -170,57 +172,86 @@ export async function rotateCertificate(
     const deployed = await moveTargets(lb, inUse.bindings, current.serverCertificateId);
     record.targets = deployed.targets;
     if (!deployed.ok) {
-      return finish(rolledBackFields(deployed.error, deployed.rolledBack));
+      return finish(rolledBackFields(deployed.error, deployed.rolledBack, 'deploy'));
     }
 
     stage = 'verify';
     if (settings.verifyOnWire && deps.wireProbe) {
       const moved = inUse.bindings.filter((b) => b.serverCertificateId !== current.serverCertificateId);
-      const wire = await verifyOnWire(lb, inUse.bindings, {
-        probe: deps.wireProbe,
-        fingerprint: current.fingerprint,
-        domains: cert.domains,
-        settleMs: settings.wireSettleSeconds * 1000,
-        sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
-        now: () => deps.clock().getTime(),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      for (const w of wire) {
-        const t = record.targets.find((r) => r.target === w.target);
-        if (t) Object.assign(t, { wire: w.status, wireDetail: w.detail });
-        if (w.status === 'unreachable') warn(`not verified on the wire: ${w.target}: ${w.detail}`);
+      let failure: RotatorError | undefined;
+      try {
+        const wire = await verifyOnWire(lb, inUse.bindings, {
+          probe: deps.wireProbe,
+          fingerprint: current.fingerprint,
+          domains: cert.domains,
+          settleMs: settings.wireSettleSeconds * 1000,
+          sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+          now: () => deps.clock().getTime(),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        for (const w of wire) {
+          const t = record.targets.find((r) => r.target === w.target);
+          if (t) Object.assign(t, { wire: w.status, wireDetail: w.detail });
+          if (w.status === 'unreachable') warn(`not verified on the wire: ${w.target}: ${w.detail}`);
+        }
+        const stale = wire.filter((w) => w.status === 'stale');
+        if (stale.length > 0) {
+          failure = new DeployError(
+            `the wire check failed: ${stale.map((w) => `${w.target}: ${w.detail}`).join('; ')}`,
+            {
+              retryable: true,
+            },
+          );
+        }
+      } catch (err) {
+        // Targets were moved but could not be checked: they must not stay on an unchecked certificate.
+        failure = new DeployError(`the wire check could not be completed: ${asRotatorError(err, 'verify').message}`, {
+          cause: err,
+          retryable: true,
+        });
       }
-      const stale = wire.filter((w) => w.status === 'stale');
-      if (stale.length > 0) {
-        const error = new DeployError(
-          `the wire check failed: ${stale.map((s) => `${s.target}: ${s.detail}`).join('; ')}`,
-          { retryable: true },
-        );
+      if (failure) {
         const back = await rollBack(lb, moved, record.targets, current.serverCertificateId);
-        return finish(rolledBackFields(error, back, 'verify'));
+        return finish(rolledBackFields(failure, back, 'verify'));
       }
     }
 
-    await prune(lb, cert, current, log, record, warn);
+    if (record.targets.some((t) => t.wire === 'unreachable')) {
+      // The certificate to roll back to stays until every target has been seen serving the new one.
+      warn('older certificates kept: not every target could be verified on the wire');
+    } else {
+      await prune(lb, cert, current, log, record, warn);
+    }
     const verified = record.targets.filter((t) => t.wire === 'verified').length;
     return finish({
       outcome: 'rotated',
       reason: `${decision.reason}${how}; ${record.targets.length} target(s) moved and read back${settings.verifyOnWire && deps.wireProbe ? `, ${verified} verified on the wire` : ''}${note}`,
     });
   } catch (err) {
-    const error: RotatorError = asRotatorError(err, stage);
+    const error: RotatorError = options.signal?.aborted
+      ? new DeadlineError(`the invocation ran out of time during ${stage}; the next run continues`, stage, {
+          cause: err,
+        })
+      : asRotatorError(err, stage);
     log.error({ err: error }, 'rotation failed');
-    return finish({ outcome: 'failed', reason: error.message, ...failureFields(error) });
+    // Adapters say which call failed (`gather` for every read); the outcome reports the stage the run was in, except
+    // while issuing, where the adapter's finer stage (dns, issue, check) is the useful one.
+    const fields = failureFields(error);
+    return finish({
+      outcome: 'failed',
+      reason: error.message,
+      ...fields,
+      stage: stage === 'issue' || stage === 'gather' ? error.stage : stage,
+    });
   }
 }
 
-function rolledBackFields(error: RotatorError, complete: boolean, stage?: Stage): Partial<OutcomeRecord> {
-  const fields = failureFields(error);
+function rolledBackFields(error: RotatorError, complete: boolean, stage: Stage): Partial<OutcomeRecord> {
   return {
     outcome: complete ? 'rolled-back' : 'failed',
-    reason: `${error.message}; ${complete ? 'every moved target was put back on its previous certificate' : 'ROLLBACK INCOMPLETE, see targets'}`,
-    ...fields,
-    ...(stage ? { stage } : {}),
+    reason: `${error.message}; ${complete ? 'every moved target was put back on its previous certificate, unless someone else had changed it since' : 'ROLLBACK INCOMPLETE, see targets'}`,
+    ...failureFields(error),
+    stage,
     retryable: true,
   };
 }
@@ -297,9 +328,18 @@ async function uploadOnce(
       tags: rotatorTags(cert.name, issued),
     });
   } catch (err) {
-    if (err instanceof CloudApiError && err.code && /Timeout|ECONNRESET|EPIPE/.test(err.code)) {
-      const found = (await lb.listServerCertificates()).find((c) => matchesFingerprint(c.fingerprint, issued));
+    if (err instanceof CloudApiError && /^(Timeout|ECONNRESET|EPIPE|NonJsonResponse)$/.test(err.code ?? '')) {
+      const found = await lb
+        .listServerCertificates()
+        .then((all) => all.find((c) => matchesFingerprint(c.fingerprint, issued)))
+        .catch(() => undefined);
       if (found) return found;
+      // Whether SLB kept it is unknown; the next run finds it (deduplication) or uploads it.
+      throw new CloudApiError('upload', 'UploadServerCertificate', err.message, {
+        cause: err,
+        retryable: true,
+        ...(err.code ? { code: err.code } : {}),
+      });
     }
     throw err;
   }

@@ -1,3 +1,4 @@
+import { matchesFingerprint } from '../certs/fingerprint.js';
 import type { ServerCertificate } from '../domain/certificate.js';
 
 /**
@@ -7,20 +8,34 @@ import type { ServerCertificate } from '../domain/certificate.js';
  */
 export const TAG_NAME = 'slb-cert-rotator.name';
 export const TAG_NOT_BEFORE = 'slb-cert-rotator.not-before';
+export const TAG_SHA1 = 'slb-cert-rotator.sha1';
 export const TAG_SHA256 = 'slb-cert-rotator.sha256';
 /** RFC 9773 certificate identifier: what ACME Renewal Information and `replaces` need, since SLB never returns the PEM. */
 export const TAG_ARI_ID = 'slb-cert-rotator.ari-id';
 
 export function rotatorTags(
   name: string,
-  issued: { notBefore: Date; sha256: string; ariCertId?: string },
+  issued: { notBefore: Date; sha1: string; sha256: string; ariCertId?: string },
 ): Record<string, string> {
   return {
     [TAG_NAME]: name,
     [TAG_NOT_BEFORE]: issued.notBefore.toISOString(),
+    [TAG_SHA1]: issued.sha1,
     [TAG_SHA256]: issued.sha256,
     ...(issued.ariCertId ? { [TAG_ARI_ID]: issued.ariCertId } : {}),
   };
+}
+
+/**
+ * Whether SLB's fingerprint for a certificate is the one the rotator recorded when it uploaded it: a certificate that
+ * ended in `mismatch` must never be picked up later as if it had been checked.
+ */
+export function fingerprintMatchesTags(c: ServerCertificate): boolean {
+  const sha1 = c.tags[TAG_SHA1];
+  const sha256 = c.tags[TAG_SHA256];
+  return (
+    Boolean(sha1 && sha256) && matchesFingerprint(c.fingerprint, { sha1: sha1 as string, sha256: sha256 as string })
+  );
 }
 
 export function ariCertIdOf(c: ServerCertificate): string | undefined {

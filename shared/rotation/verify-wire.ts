@@ -82,7 +82,9 @@ async function probeUntilSettled(
     if (result.kind === 'unreachable')
       return { target: name, status: 'unreachable', detail: `${where}: ${result.reason}` };
     if (matchesFingerprint(options.fingerprint, result)) return { target: name, status: 'verified', detail: where };
-    if (options.now() + wait > deadline || options.signal?.aborted) {
+    if (options.signal?.aborted)
+      return { target: name, status: 'unreachable', detail: `${where}: the invocation ran out of time` };
+    if (options.now() + wait > deadline) {
       return {
         target: name,
         status: 'stale',

@@ -43,6 +43,7 @@ function validUrl(value: string | undefined, name: string): string | undefined {
     if (url.search || url.username || url.password) throw new Error('extra parts');
     return url.toString().replace(/\/$/, '');
   } catch {
-    throw new ConfigError([`${name}: not an http(s) URL without query or credentials: ${JSON.stringify(value)}`]);
+    // The value is not echoed: a rejected URL may be rejected precisely because it carries credentials.
+    throw new ConfigError([`${name}: not an http(s) URL without query string or user:password`]);
   }
 }

@@ -22,6 +22,10 @@ beforeAll(async () => {
     'quota.test',
     'sprawl.test',
     'overlap.test',
+    'takeover.test',
+    'verifyfail.test',
+    'tampered.test',
+    'leak.test',
   ]);
 });
 afterEach(async () => {
@@ -283,5 +287,106 @@ describe('quota, duplicates and sprawl', () => {
     expect(emu().slb.binding(REGION, seeded.loadBalancerId, 443).serverCertificateId).toBe(
       a?.current?.serverCertificateId,
     );
+  });
+});
+
+describe('review fixes', () => {
+  it('by reference: a target still on the replaced certificate after an interrupted takeover is finished next run', async () => {
+    const hand = emu().slb.importCertificate(REGION, {
+      ...(await makeExpiringCertificate(['takeover.test'], 3)),
+      name: 'hand',
+    });
+    const lb1 = emu().slb.addLoadBalancer(REGION).loadBalancerId;
+    await emu().slb.addHttpsListener(REGION, lb1, 443, hand.ServerCertificateId);
+    const cert = { name: 'takeover', domains: ['takeover.test'], region: REGION, byReference: true };
+    const first = (await h.run([cert])).records[0];
+    expect(first?.outcome, first?.reason).toBe('rotated');
+    // A listener the first run did not reach still serves the hand-uploaded certificate.
+    const lb2 = emu().slb.addLoadBalancer(REGION).loadBalancerId;
+    await emu().slb.addHttpsListener(REGION, lb2, 443, hand.ServerCertificateId);
+    const orders = calls('AddDomainRecord');
+    const second = (await h.run([cert])).records[0];
+    expect(second?.outcome, second?.reason).toBe('rotated');
+    expect(second?.resumed).toBe(true);
+    expect(calls('AddDomainRecord')).toBe(orders);
+    expect(emu().slb.binding(REGION, lb2, 443).serverCertificateId).toBe(first?.current?.serverCertificateId);
+  });
+
+  it('an error while checking the wire puts the moved targets back', async () => {
+    const seeded = await seedListener(h.world, { regionId: REGION, domains: ['verifyfail.test'], days: 3 });
+    // DescribeLoadBalancers is first called by the wire check (no byReference here).
+    emu().faults.failNext('DescribeLoadBalancers', { code: 'Forbidden.RAM' });
+    const r = (
+      await h.run([
+        {
+          name: 'verifyfail',
+          domains: ['verifyfail.test'],
+          region: REGION,
+          listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
+        },
+      ])
+    ).records[0];
+    expect(r?.outcome, r?.reason).toBe('rolled-back');
+    expect(r?.stage).toBe('verify');
+    expect(r?.reason).toMatch(/the wire check could not be completed: .*Forbidden\.RAM/);
+    expect(emu().slb.binding(REGION, seeded.loadBalancerId, 443).serverCertificateId).toBe(seeded.serverCertificateId);
+  });
+
+  it('a certificate SLB reports with another fingerprint is never resumed later', async () => {
+    const seeded = await seedListener(h.world, { regionId: REGION, domains: ['tampered.test'], days: 3 });
+    const cert = {
+      name: 'tampered',
+      domains: ['tampered.test'],
+      region: REGION,
+      listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
+    };
+    const bogus = '00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33';
+    let uploadedId = '';
+    emu().faults.tamperResponse('UploadServerCertificate', (body) => {
+      uploadedId = String(body.ServerCertificateId);
+      return { ...body, Fingerprint: bogus };
+    });
+    // SLB keeps reporting that certificate with the wrong fingerprint.
+    emu().faults.tamperResponse(
+      'DescribeServerCertificates',
+      (body) => {
+        const wrapper = body.ServerCertificates as {
+          ServerCertificate: { ServerCertificateId: string; Fingerprint: string }[];
+        };
+        for (const c of wrapper.ServerCertificate) if (c.ServerCertificateId === uploadedId) c.Fingerprint = bogus;
+        return body;
+      },
+      { times: Number.POSITIVE_INFINITY },
+    );
+    const first = (await h.run([cert])).records[0];
+    expect(first?.outcome).toBe('mismatch');
+    await new Promise((r) => setTimeout(r, 1100));
+    const second = (await h.run([cert])).records[0];
+    expect(second?.resumed).toBeUndefined();
+    expect(second?.current?.serverCertificateId).not.toBe(uploadedId);
+    expect(second?.outcome, second?.reason).toBe('rotated');
+  });
+
+  it("a signature error's string to sign (token, key) never reaches the outcome or the logs", async () => {
+    const seeded = await seedListener(h.world, { regionId: REGION, domains: ['leak.test'], days: 3 });
+    const token = 'CAISzQJ1q6Ft5B2yfSjIr5bSLtzBlLeakCanary';
+    emu().faults.failNext('DescribeServerCertificates', {
+      code: 'SignatureDoesNotMatch',
+      message: `Specified signature is not matched with our calculation. server string to sign is:POST&%2F&AccessKeyId%3DSTS.NUgYrLnoC37mZZ%26PrivateKey%3D-----BEGIN%2520RSA%2520PRIVATE%2520KEY-----%26SecurityToken%3D${token}`,
+    });
+    const { records, logs } = await h.run([
+      {
+        name: 'leak',
+        domains: ['leak.test'],
+        region: REGION,
+        listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
+      },
+    ]);
+    expect(records[0]?.outcome).toBe('failed');
+    expect(records[0]?.errorCode).toBe('SignatureDoesNotMatch');
+    const text = JSON.stringify(records) + logs;
+    expect(text).not.toContain(token);
+    expect(text).not.toContain('NUgYrLnoC37mZZ');
+    expect(text).not.toMatch(/PRIVATE/);
   });
 });

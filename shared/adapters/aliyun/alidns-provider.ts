@@ -45,9 +45,13 @@ export class AlidnsProvider implements DnsProvider {
       if (!body.RecordId) throw new DnsChallengeError(`AddDomainRecord for ${name} returned no RecordId`);
       return { fqdn: name, value, zone, recordId: String(body.RecordId) };
     } catch (err) {
-      // An earlier run that stopped before cleaning up, or a retried call, may have left exactly this record: adopt it.
-      if (err instanceof CloudApiError && err.code === 'DomainRecordDuplicate') {
-        const existing = await this.#find(name, zone, value);
+      // An earlier run that stopped before cleaning up may have left exactly this record, or the answer to this very
+      // call was lost after Alidns created it: adopt it, so it is removed with the others.
+      if (
+        err instanceof CloudApiError &&
+        /^(DomainRecordDuplicate|Timeout|ECONNRESET|EPIPE|NonJsonResponse)$/.test(err.code ?? '')
+      ) {
+        const existing = await this.#find(name, zone, value).catch(() => undefined);
         if (existing) return { fqdn: name, value, zone, recordId: existing };
       }
       throw wrap(err, `cannot add the TXT record ${name}`);

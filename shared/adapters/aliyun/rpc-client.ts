@@ -114,7 +114,7 @@ export class AliyunRpcClient {
         : `${String(e?.code ?? e?.name ?? 'error')}: ${redact(String(e?.message ?? err))}`;
     return new CloudApiError(options.stage, action, `${action} to ${this.product} failed: ${what}`, {
       retryable,
-      code: typeof e?.code === 'string' ? e.code : timeout ? 'Timeout' : undefined,
+      code: typeof e?.code === 'string' ? e.code : timeout ? 'Timeout' : nonJson ? 'NonJsonResponse' : undefined,
     });
   }
 }

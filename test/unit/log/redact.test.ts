@@ -16,6 +16,12 @@ describe('redact', () => {
     },
     { name: 'an STS key id', input: 'key STS.NUgYrLnoC37mZZCNnAbez2 expired', absent: ['NUgYrLnoC37mZZCNnAbez2'] },
     { name: 'form-style parameters', input: 'body SecurityToken=CAIS123&Action=Upload', absent: ['CAIS123'] },
+    {
+      name: 'a string to sign, parameters percent-encoded twice',
+      input:
+        'server string to sign is:POST&%2F&AccessKeyId%3DSTS.NUgYrLnoC37mZZ%26PrivateKey%3D-----BEGIN%2520RSA%2520PRIVATE%2520KEY-----%250AMIIEow%26SecurityToken%3DCAISzQJ1q6Ft5B2yfSjIr5bSLtzBl%26Version%3D2014-05-15',
+      absent: ['NUgYrLnoC37mZZ', 'MIIEow', 'CAISzQJ1q6Ft5B2yfSjIr5bSLtzBl'],
+    },
   ];
   for (const c of cases) {
     it(`removes ${c.name}`, () => {

@@ -77,6 +77,13 @@ describe('decideRenewal', () => {
       reason: /30 days before expiry/,
     },
     {
+      name: 'fixed days longer than the lifetime is capped at half of it (no order on every run)',
+      current: { notBefore: at(-2), notAfter: at(43), uploadedAt: undefined, names },
+      policy: { daysBeforeExpiry: 60, spread: 0 },
+      due: false,
+      reason: /60 days before expiry, capped at half the lifetime/,
+    },
+    {
       name: 'foreign 1-year cert uploaded late: lifetime assumed at least 90 days, due at 30 days left',
       current: { notBefore: undefined, notAfter: at(29), uploadedAt: at(-2), names },
       due: true,
@@ -114,14 +121,16 @@ describe('renewal spread', () => {
     for (const v of values) expect(v).toBeLessThan(1);
     expect(new Set(values).size).toBe(values.length);
   });
-  it('moves the window earlier by at most spread × lifetime and never beyond the lifetime', () => {
+  it('moves the window earlier by at most spread × lifetime, never beyond the lifetime; fixed days capped at half', () => {
     const lifetime = 90 * DAY;
     const base = renewalWindowMs({ remainingFraction: 1 / 3, spread: 0 }, lifetime, 'x');
     const spread = renewalWindowMs({ remainingFraction: 1 / 3, spread: 0.1 }, lifetime, 'x');
     expect(base).toBe(30 * DAY);
     expect(spread).toBeGreaterThanOrEqual(base);
     expect(spread).toBeLessThanOrEqual(base + 9 * DAY);
-    expect(renewalWindowMs({ daysBeforeExpiry: 365, spread: 0.2 }, lifetime, 'x')).toBe(lifetime);
+    // A fixed rule is capped at half the lifetime; the spread still never pushes the window beyond the lifetime.
+    expect(renewalWindowMs({ daysBeforeExpiry: 365, spread: 0 }, lifetime, 'x')).toBe(lifetime / 2);
+    expect(renewalWindowMs({ remainingFraction: 0.99, spread: 0.2 }, lifetime, 'k')).toBeLessThanOrEqual(lifetime);
   });
   it('assumes at least 90 days for certificates of unknown lifetime', () => {
     expect(ASSUMED_MIN_LIFETIME_MS).toBe(90 * DAY);
