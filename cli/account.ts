@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { createAcmeAccount } from '../shared/adapters/acme/acme-certificate-authority.js';
 import type { RotatorConfig } from '../shared/config/types.js';
 import { ConfigError } from '../shared/errors.js';
@@ -27,7 +27,6 @@ export async function createAccountKeyFile(config: RotatorConfig, path: string):
     return { accountUrl };
   } catch (err) {
     await file.close();
-    const { rm } = await import('node:fs/promises');
     await rm(path, { force: true });
     throw err;
   }

@@ -1,3 +1,5 @@
+import { redact } from './log/redact.js';
+
 /**
  * One base error for the whole project. Every failure the rotator reports is a `RotatorError` subclass that says
  * which stage failed and whether trying again later can help, so the outcome record and the HTTP trigger can tell
@@ -122,9 +124,12 @@ export class DeadlineError extends RotatorError {
   }
 }
 
-/** Narrow `unknown` to a RotatorError, wrapping anything else as a non-retryable error of the given stage. */
+/**
+ * Narrow `unknown` to a RotatorError, wrapping anything else as a non-retryable error of the given stage. A foreign
+ * message may carry a signed URL or PEM text (httpx, undici, json-bigint): it is redacted here, once for every caller.
+ */
 export function asRotatorError(err: unknown, stage: Stage): RotatorError {
   if (err instanceof RotatorError) return err;
-  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const message = redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
   return new RotatorError(stage, message, { cause: err });
 }

@@ -1,6 +1,5 @@
 import type { Logger } from '../log/logger.js';
 import type { FcContextCredentials } from '../runtime/credentials.js';
-import type { FcEvent } from './events.js';
 
 /** The parts of Function Compute 3.0's invocation context the rotator uses (see the README's notes on FC). */
 export interface FcContext {
@@ -26,5 +25,3 @@ export interface MiddyRequest<TContext = FcContext> {
   response: unknown;
   error: unknown;
 }
-
-export type ParsedRequest = MiddyRequest<RotatorContext> & { event: FcEvent };

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { redact } from './redact.js';
 
 /** The subset of pino the project uses, so tests can pass a plain recorder. */
 export interface Logger {
@@ -52,8 +53,8 @@ export function createLogger(options: LoggerOptions): Logger {
 
 export function serializeError(err: unknown): unknown {
   if (err && typeof err === 'object' && 'toJSON' in err && typeof err.toJSON === 'function') return err.toJSON();
-  if (err instanceof Error) return { name: err.name, message: err.message };
-  return { message: String(err) };
+  if (err instanceof Error) return { name: err.name, message: redact(err.message) };
+  return { message: redact(String(err)) };
 }
 
 /** A logger that discards everything (tests, benchmarks). */

@@ -19,11 +19,6 @@ export type Verdict =
   | { verdict: 'unchanged'; reason: string }
   | { verdict: 'regressed'; reason: string };
 
-/** True when SLB's fingerprint is the SHA-1 or SHA-256 of the issued leaf: the hash SLB uses is undocumented. */
-export function sameCertificate(reportedFingerprint: string, issued: Pick<IssuedFacts, 'sha1' | 'sha256'>): boolean {
-  return matchesFingerprint(reportedFingerprint, issued);
-}
-
 /**
  * Pure: compares what SLB reports for the uploaded certificate with what was issued, and with the certificate it
  * replaces. Called once before upload (with `reported` = null, on local facts only) and once after.
@@ -37,7 +32,7 @@ export function compareCertificates(input: {
   const { issued, reported, previous } = input;
   const issuedExpiry = Math.floor(issued.notAfter.getTime() / 1000);
   if (reported) {
-    if (!sameCertificate(reported.fingerprint, issued)) {
+    if (!matchesFingerprint(reported.fingerprint, issued)) {
       return {
         verdict: 'mismatch',
         reason: `SLB reports fingerprint ${reported.fingerprint}, the issued leaf is sha1 ${issued.sha1} / sha256 ${issued.sha256}`,
@@ -51,7 +46,7 @@ export function compareCertificates(input: {
     }
   }
   if (!previous) return { verdict: 'ok', daysGained: null };
-  if (sameCertificate(previous.fingerprint, issued)) {
+  if (matchesFingerprint(previous.fingerprint, issued)) {
     return {
       verdict: 'unchanged',
       reason: `the issued certificate is the one already in use (${previous.fingerprint})`,
@@ -64,7 +59,7 @@ export function compareCertificates(input: {
       reason: `the issued certificate expires ${issued.notAfter.toISOString()}, not later than the one in use (${isoOrRaw(previous.expireTimeStamp)})`,
     };
   }
-  return { verdict: 'ok', daysGained: round1((issuedExpiry - previousExpiry) / 86_400) };
+  return { verdict: 'ok', daysGained: daysBetween(previousExpiry * 1000, issuedExpiry * 1000) };
 }
 
 function isoOrRaw(ms: number): string {
@@ -72,6 +67,7 @@ function isoOrRaw(ms: number): string {
   return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
 }
 
-function round1(n: number): number {
-  return Math.round(n * 10) / 10;
+/** Days from one epoch-ms instant to another, to one decimal: the outcome record's `daysGained`. */
+export function daysBetween(fromMs: number, toMs: number): number {
+  return Math.round(((toMs - fromMs) / 86_400_000) * 10) / 10;
 }

@@ -3,7 +3,7 @@ import type { ManagedCertificate } from '../config/types.js';
 import { describeTarget, type IssuedCertificate, type ServerCertificate } from '../domain/certificate.js';
 import { asRotatorError, CloudApiError, DeadlineError, DeployError, RotatorError, type Stage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { compareCertificates, sameCertificate } from '../policy/compare.js';
+import { compareCertificates, daysBetween } from '../policy/compare.js';
 import { factsOf } from '../policy/current-certificate.js';
 import { decideRenewal } from '../policy/renewal.js';
 import { findResumable } from '../policy/resume.js';
@@ -42,8 +42,6 @@ export interface RotateOptions {
   signal?: AbortSignal;
 }
 
-const DEFAULT_SETTINGS: RotateSettings = { certificateQuota: 100, verifyOnWire: true, wireSettleSeconds: 30 };
-
 /**
  * Rotates one managed certificate: gather what SLB serves, decide, then obtain (resume an earlier upload, or issue,
  * check and upload), compare, deploy, prove on the wire, and prune. Writes nothing before it has decided.
@@ -52,7 +50,7 @@ export async function rotateCertificate(
   cert: ManagedCertificate,
   deps: RotateDependencies,
   options: RotateOptions,
-  settings: RotateSettings = DEFAULT_SETTINGS,
+  settings: RotateSettings,
 ): Promise<OutcomeRecord> {
   const startedAt = deps.clock().getTime();
   const log = deps.logger.child({ certificate: cert.name, region: cert.region });
@@ -149,16 +147,16 @@ export async function rotateCertificate(
 
       stage = 'upload';
       current = await uploadOnce(lb, cert, issued, inUse.certificates, log);
-      record.current = toCurrentRef(current);
 
       stage = 'compare';
       const verdict = compareCertificates({ issued, reported: current, previous: record.previous });
       if (verdict.verdict !== 'ok') {
+        record.current = toCurrentRef(current);
         return finish({ outcome: verdict.verdict, reason: `${verdict.reason}; targets not moved` });
       }
     }
     record.current = toCurrentRef(current);
-    record.daysGained = previous ? round1((current.expireTimeStamp - previous.expireTimeStamp) / 86_400_000) : null;
+    record.daysGained = previous ? daysBetween(previous.expireTimeStamp, current.expireTimeStamp) : null;
     const how = record.resumed ? `; resumed with ${current.serverCertificateId} uploaded by an earlier run` : '';
 
     stage = 'deploy';
@@ -180,7 +178,7 @@ export async function rotateCertificate(
       const moved = inUse.bindings.filter((b) => b.serverCertificateId !== current.serverCertificateId);
       let failure: RotatorError | undefined;
       try {
-        const wire = await verifyOnWire(lb, inUse.bindings, {
+        const wire = await verifyOnWire(lb, inUse.bindings, inUse.inventory, {
           probe: deps.wireProbe,
           fingerprint: current.fingerprint,
           domains: cert.domains,
@@ -311,7 +309,7 @@ async function uploadOnce(
   existing: readonly ServerCertificate[],
   log: Logger,
 ): Promise<ServerCertificate> {
-  const same = existing.find((c) => sameCertificate(c.fingerprint, issued));
+  const same = existing.find((c) => matchesFingerprint(c.fingerprint, issued));
   if (same) {
     log.info(
       { serverCertificateId: same.serverCertificateId },
@@ -368,8 +366,4 @@ async function prune(
     // The rotation itself succeeded; a failed clean-up is retried by the next run.
     warn(`clean-up of older certificates failed: ${asRotatorError(err, 'cleanup').message}`);
   }
-}
-
-function round1(n: number): number {
-  return Math.round(n * 10) / 10;
 }

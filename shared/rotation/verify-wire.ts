@@ -1,6 +1,7 @@
 import { matchesFingerprint } from '../certs/fingerprint.js';
 import { describeTarget, type TargetBinding } from '../domain/certificate.js';
 import type { LoadBalancerInfo, LoadBalancerService } from '../ports/load-balancer.js';
+import type { RegionInventory } from './inventory.js';
 import type { WireProbe } from '../ports/wire-probe.js';
 import { probeServername } from '../policy/probe-servername.js';
 
@@ -33,9 +34,21 @@ export interface WireCheckOptions {
 export async function verifyOnWire(
   lb: LoadBalancerService,
   bindings: readonly TargetBinding[],
+  inventory: RegionInventory | undefined,
   options: WireCheckOptions,
 ): Promise<WireStatus[]> {
-  const balancers = new Map<string, LoadBalancerInfo>((await lb.listLoadBalancers()).map((b) => [b.loadBalancerId, b]));
+  // Addresses and SNI domains do not change during a run: a region scan made while gathering is reused.
+  const balancers =
+    inventory?.loadBalancers ??
+    new Map<string, LoadBalancerInfo>((await lb.listLoadBalancers()).map((b) => [b.loadBalancerId, b]));
+  const extensionDomains = async (loadBalancerId: string, port: number): Promise<string[]> =>
+    inventory
+      ? inventory.bindings.flatMap((b) =>
+          b.target.kind === 'domain-extension' && b.target.loadBalancerId === loadBalancerId && b.target.port === port
+            ? [b.target.domain]
+            : [],
+        )
+      : (await lb.listDomainExtensions(loadBalancerId, port)).map((d) => d.domain);
   const results: WireStatus[] = [];
   for (const { target } of bindings) {
     const name = describeTarget(target);
@@ -47,10 +60,7 @@ export async function verifyOnWire(
     const servername =
       target.kind === 'domain-extension'
         ? probeServername([target.domain])
-        : probeServername(
-            options.domains,
-            (await lb.listDomainExtensions(target.loadBalancerId, target.port)).map((d) => d.domain),
-          );
+        : probeServername(options.domains, await extensionDomains(target.loadBalancerId, target.port));
     if (!servername) {
       results.push({
         target: name,

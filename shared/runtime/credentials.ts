@@ -61,8 +61,3 @@ export function credentialsFromEnvironment(env: Readonly<Record<string, string |
   const value: CloudCredentials = { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) };
   return { getCredentials: async () => value };
 }
-
-/** A loggable description: the key id's first characters only. */
-export function describeCredentials(c: CloudCredentials): string {
-  return `${c.accessKeyId.slice(0, 7)}…${c.securityToken ? ' (temporary)' : ''}`;
-}

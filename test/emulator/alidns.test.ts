@@ -1,13 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../sandbox/emulator/index.js';
+import { pebbleEnv } from '../support/env.js';
 import { type Body, call, callError, expectCode, popClient } from './helpers.js';
-
-const CHALLTESTSRV = '/usr/bin/pebble-challtestsrv';
 
 describe('Alidns (real pop-core)', () => {
   let emu: Emulator;
@@ -148,96 +143,21 @@ describe('Alidns (real pop-core)', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  // A port free for both TCP and UDP: challtestsrv's DNS server binds both.
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const addr = s.address();
-        s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const u = createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-  throw new Error('no free port');
-}
-
-async function waitForManagement(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`pebble-challtestsrv exited with ${child.exitCode}`);
-    try {
-      const res = await fetch(`${url}/clear-txt`, {
-        method: 'POST',
-        body: JSON.stringify({ host: 'ready.invalid.' }),
-        signal: AbortSignal.timeout(500),
-      });
-      await res.arrayBuffer();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error('pebble-challtestsrv management API did not come up');
-}
-
 describe('TXT records mirrored into pebble-challtestsrv', () => {
-  let child: ChildProcess | undefined;
   let emu: Emulator;
   let resolver: Resolver;
-  let stderr = '';
 
   beforeAll(async () => {
-    if (!existsSync(CHALLTESTSRV)) {
-      throw new Error(
-        `${CHALLTESTSRV} is missing: install the Debian package "pebble" (it ships pebble-challtestsrv). ` +
-          'This test needs it and does not skip.',
-      );
-    }
-    const mgmtPort = await freePort();
-    const dnsPort = await freePort();
-    child = spawn(
-      CHALLTESTSRV,
-      [
-        '-management',
-        `127.0.0.1:${mgmtPort}`,
-        '-dns01',
-        `127.0.0.1:${dnsPort}`,
-        '-http01',
-        '',
-        '-https01',
-        '',
-        '-tlsalpn01',
-        '',
-        // No `-doh ""`: the Debian 2.4 build has no DoH server and exits on the unknown flag.
-        '-defaultIPv6',
-        '',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const url = `http://127.0.0.1:${mgmtPort}`;
-    await waitForManagement(url, child).catch((err: Error) => {
-      throw new Error(`${err.message}\n${stderr.slice(-2000)}`);
-    });
-    emu = await startEmulator({ challtestsrvUrl: url, tlsListeners: false });
+    // The test runner's challtestsrv (the one Pebble validates against): real DNS answers, nothing to start here.
+    const { challtestsrvUrl, dnsServer } = pebbleEnv();
+    emu = await startEmulator({ challtestsrvUrl, tlsListeners: false });
     emu.alidns.addZone('example.net');
     resolver = new Resolver({ timeout: 1000, tries: 2 });
-    resolver.setServers([`127.0.0.1:${dnsPort}`]);
-  }, 20_000);
+    resolver.setServers([dnsServer]);
+  });
 
   afterAll(async () => {
     await emu?.close();
-    child?.kill('SIGTERM');
   });
 
   const txt = async (name: string): Promise<string[]> => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { asRotatorError } from '../../../shared/errors.js';
+import { serializeError } from '../../../shared/log/logger.js';
 import { redact } from '../../../shared/log/redact.js';
 
 describe('redact', () => {
@@ -32,5 +34,22 @@ describe('redact', () => {
   }
   it('leaves ordinary messages alone', () => {
     expect(redact('The DNS record already exists.')).toBe('The DNS record already exists.');
+  });
+});
+
+describe('redaction in the shared error paths', () => {
+  const leaky = new Error(
+    'ReadTimeout(3000). GET https://slb.aliyuncs.com/?AccessKeyId=LTAI5tLeakCanary1&SecurityToken=CAISLeakCanary2 failed.',
+  );
+  it('asRotatorError redacts a foreign message once for every caller', () => {
+    const message = asRotatorError(leaky, 'gather').message;
+    expect(message).not.toMatch(/LeakCanary/);
+    expect(message).toMatch(/ReadTimeout\(3000\)/);
+  });
+  it("the logger's error serializer redacts foreign errors", () => {
+    expect(JSON.stringify(serializeError(leaky))).not.toMatch(/LeakCanary/);
+    expect(JSON.stringify(serializeError('PrivateKey=-----BEGIN RSA PRIVATE KEY-----\nMIIEcanary'))).not.toMatch(
+      /MIIEcanary/,
+    );
   });
 });

@@ -8,6 +8,7 @@ import { rotateCertificate } from '../../../shared/rotation/rotate-certificate.j
 
 const now = new Date('2026-11-22T00:00:00Z');
 const DAY = 86_400_000;
+const settings = { certificateQuota: 100, verifyOnWire: true, wireSettleSeconds: 30 };
 const cert: ManagedCertificate = {
   name: 'shop',
   domains: ['example.com'],
@@ -71,6 +72,7 @@ describe('rotateCertificate (plain fakes)', () => {
         logger: silentLogger,
       },
       { force: false },
+      settings,
     );
     expect(r.outcome).toBe('not-due');
     expect(created).toBe(0);
@@ -90,6 +92,7 @@ describe('rotateCertificate (plain fakes)', () => {
       cert,
       { loadBalancer: lb, certificateAuthority: async () => ca, clock: () => now, logger: silentLogger },
       { force: false, signal: controller.signal },
+      settings,
     );
     expect(r).toMatchObject({ outcome: 'failed', stage: 'issue', retryable: true });
     expect(r.reason).toMatch(/ran out of time during issue; the next run continues/);
@@ -109,6 +112,7 @@ describe('rotateCertificate (plain fakes)', () => {
         logger: silentLogger,
       },
       { force: false, signal: controller.signal },
+      settings,
     );
     expect(r).toMatchObject({ outcome: 'failed', retryable: true });
     expect(lb.writes).toEqual([]);
