@@ -1,7 +1,4 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { promisify } from 'node:util';
@@ -12,12 +9,15 @@ import { createTestPki, type TestLeaf, type TestPki } from '../../support/certs.
 const run = promisify(execFile);
 const HOST = '127.0.0.1';
 
-/** Fingerprints from the openssl CLI, so the probe's hashing is checked against an independent implementation. */
+/**
+ * Fingerprints from the openssl CLI, so the probe's hashing is checked against an independent implementation. The
+ * certificate goes in on stdin, so no file is written that would have to be removed again.
+ */
 async function opensslFingerprints(certPem: string): Promise<{ sha1: string; sha256: string }> {
-  const file = join(tmpdir(), `probe-fp-${process.pid}-${Math.random().toString(36).slice(2)}.pem`);
-  await writeFile(file, certPem);
   const fp = async (alg: string) => {
-    const { stdout } = await run('openssl', ['x509', '-in', file, '-noout', '-fingerprint', `-${alg}`]);
+    const pending = run('openssl', ['x509', '-noout', '-fingerprint', `-${alg}`]);
+    pending.child.stdin?.end(certPem);
+    const { stdout } = await pending;
     return stdout.trim().split('=')[1]!.replaceAll(':', '').toLowerCase();
   };
   return { sha1: await fp('sha1'), sha256: await fp('sha256') };
