@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { resolveNotifySettings } from '../notify/settings.js';
 import { ACME_PRESETS, configSchema, type RawConfig } from './schema.js';
 import { type Environment, readSecret } from './secrets.js';
 import type { ManagedCertificate, RotatorConfig } from './types.js';
@@ -130,6 +131,8 @@ async function resolve(raw: RawConfig, env: Environment, origin: string, options
     if ('problem' in secret) problems.push(`${origin}: acme.externalAccountBinding.hmacKey: ${secret.problem}`);
     else externalAccountBinding = { kid: raw.acme.externalAccountBinding.kid, hmacKey: secret.value.trim() };
   }
+  const notify = await resolveNotifySettings(raw, env, origin);
+  problems.push(...notify.problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const certificates: ManagedCertificate[] = raw.certificates.map((c) => {
@@ -158,5 +161,7 @@ async function resolve(raw: RawConfig, env: Environment, origin: string, options
     dns: raw.dns,
     slb: raw.slb,
     certificates,
+    ...(notify.alerts ? { alerts: notify.alerts } : {}),
+    ...(notify.heartbeat ? { heartbeat: notify.heartbeat } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notifySchemas } from '../notify/settings.js';
 
 /**
  * The declarative configuration: which certificates exist, which names they cover, where they are served, and how
@@ -188,6 +189,10 @@ export const configSchema = z
       .strict()
       .default({ propagationTimeoutSeconds: 300, ttl: 600 }),
     certificates: z.array(certificateEntry).min(1, 'list at least one certificate'),
+    /** Chat robots and webhooks to tell when a run needs a person (see shared/notify). */
+    alerts: notifySchemas(secretRef).alerts.optional(),
+    /** A dead-man's-switch URL pinged after every completed run. */
+    heartbeat: notifySchemas(secretRef).heartbeat.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {

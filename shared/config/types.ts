@@ -1,4 +1,5 @@
 import type { KeyType } from '../ports/certificate-authority.js';
+import type { AlertSettings, HeartbeatSettings } from '../notify/settings.js';
 
 export interface RenewalPolicy {
   remainingFraction?: number;
@@ -42,4 +43,8 @@ export interface RotatorConfig {
   dns: { propagationTimeoutSeconds: number; ttl: number };
   slb: { certificateQuota: number; verifyOnWire: boolean; wireSettleSeconds: number };
   certificates: ManagedCertificate[];
+  /** Absent when the file has no `alerts` section: nothing is sent. */
+  alerts?: AlertSettings;
+  /** Absent when the file has no `heartbeat` section. */
+  heartbeat?: HeartbeatSettings;
 }
