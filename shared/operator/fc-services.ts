@@ -1,0 +1,74 @@
+import { Fc2FunctionInvoker } from '../adapters/fc/fc2-function-invoker.js';
+import { fcEndpointOverride } from '../adapters/fc/fc-endpoint.js';
+import { loadConfig } from '../config/load-config.js';
+import type { RotatorConfig } from '../config/types.js';
+import { ConfigError } from '../errors.js';
+import type { RotatorContext } from '../fc/context.js';
+import { jsonLineSink } from '../log/outcome-sink.js';
+import { composeRotator, type Rotator } from '../runtime/compose.js';
+import { configSourceFromEnvironment } from '../runtime/config-source.js';
+import { credentialsFromFcContext } from '../runtime/credentials.js';
+import { renderStatusPage } from '../status/page.js';
+import type { OperatorServices } from './router.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export const ROTATE_FUNCTION_VARIABLE = 'ROTATOR_ROTATE_FUNCTION';
+/** s.yaml's `functionName` of the rotation function. */
+export const DEFAULT_ROTATE_FUNCTION = 'slb-cert-rotator';
+
+// The configuration changes only with a deployment: one parse per instance, and a failed parse is not kept.
+let cachedConfig: Promise<RotatorConfig> | undefined;
+function configFor(env: Env): Promise<RotatorConfig> {
+  cachedConfig ??= loadConfig(configSourceFromEnvironment(env), env);
+  cachedConfig.catch(() => {
+    cachedConfig = undefined;
+  });
+  return cachedConfig;
+}
+
+/**
+ * The operator function's services for one invocation. Everything is built on first use, so a request the router
+ * turns away (no credentials, wrong route, bad input) reads no configuration and touches no credentials.
+ *
+ * A real rotation is not run here but queued as an asynchronous invocation of the rotation function: that function
+ * keeps its one-run-at-a-time settings (one instance, one request) and its 900 s budget, and this one stays free to
+ * answer `GET /status` while the run goes on.
+ */
+export function fcOperatorServices(env: Env, context: RotatorContext): OperatorServices {
+  let rotator: Promise<Rotator> | undefined;
+  const rotatorFor = () =>
+    (rotator ??= configFor(env).then((config) =>
+      composeRotator({
+        config,
+        env,
+        credentials: credentialsFromFcContext(context.credentials, env),
+        logger: context.logger,
+        sink: jsonLineSink(1),
+      }),
+    ));
+  return {
+    certificateNames: async () => (await configFor(env)).certificates.map((c) => c.name),
+    plan: async (request) => (await rotatorFor()).plan(request),
+    status: async (request) => (await rotatorFor()).status(request),
+    renderStatusPage: (report) => renderStatusPage(report),
+    async startRotation(request) {
+      const target = env[ROTATE_FUNCTION_VARIABLE]?.trim() || DEFAULT_ROTATE_FUNCTION;
+      if (!context.accountId || !context.region) {
+        throw new ConfigError([
+          'the invocation context names no accountId or region: the operator function must run on Function Compute to start a rotation',
+        ]);
+      }
+      const invoker = new Fc2FunctionInvoker({
+        accountId: context.accountId,
+        region: context.region,
+        credentials: credentialsFromFcContext(context.credentials, env),
+        // No stage fits "queue the run" better: it is the step before the run's own gather.
+        stage: 'preflight',
+        endpoint: fcEndpointOverride(env),
+      });
+      // The rotation function reads the same {certificates?, force?} from a direct invocation's payload.
+      return invoker.invokeAsync(target, request);
+    },
+  };
+}
