@@ -68,12 +68,91 @@ export interface UnreachableOptions {
   mode?: UnreachableMode;
 }
 
+/** A listener's default certificate, or one SNI domain extension of that listener. */
+export interface BindingTarget {
+  regionId: string;
+  loadBalancerId: string;
+  port: number;
+  /** Absent: the listener's default certificate. */
+  domainExtensionId?: string;
+}
+
+export interface ReadBackOptions {
+  /** How many read-backs after the change are affected; default 1. */
+  times?: number;
+}
+
+export interface FailReadBackOptions extends ReadBackOptions {
+  /** Default `InternalError` (500). A client that retries that code needs `times` above its attempts. */
+  code?: string;
+  message?: string;
+  status?: number;
+}
+
 /** What faults need from the rest of the emulator; wired by startEmulator. */
 export interface FaultHooks {
   setCertificateQuota(regionId: string, quota: number): void;
   setUnreachable(regionId: string, loadBalancerId: string, mode: UnreachableMode | undefined): Promise<void>;
   setTlsFrozen(regionId: string, loadBalancerId: string, port: number, frozen: boolean): void;
   setDnsPropagationDelay(ms: number): void;
+  /** Optional so an older wiring still compiles; `allowDeletingReferencedCertificates` needs it. */
+  setDeleteReferencedAllowed?(allowed: boolean): void;
+}
+
+/** The read-back of a binding: the listener attribute carries its certificate and its domain extensions. */
+const READ_BACK_ACTION = 'DescribeLoadBalancerHTTPSListenerAttribute';
+
+function changesBinding(target: BindingTarget): { action: string; when: ParamPredicate } {
+  const inRegion = (p: Params) => p.RegionId === undefined || p.RegionId === target.regionId;
+  if (target.domainExtensionId !== undefined) {
+    return {
+      action: 'SetDomainExtensionAttribute',
+      when: (p) =>
+        inRegion(p) && p.DomainExtensionId === target.domainExtensionId && p.ServerCertificateId !== undefined,
+    };
+  }
+  return {
+    action: 'SetLoadBalancerHTTPSListenerAttribute',
+    when: (p) =>
+      inRegion(p) &&
+      p.LoadBalancerId === target.loadBalancerId &&
+      Number(p.ListenerPort) === target.port &&
+      p.ServerCertificateId !== undefined,
+  };
+}
+
+function readsBinding(target: BindingTarget): ParamPredicate {
+  return (p) =>
+    (p.RegionId === undefined || p.RegionId === target.regionId) &&
+    p.LoadBalancerId === target.loadBalancerId &&
+    Number(p.ListenerPort) === target.port;
+}
+
+/** The certificate id a listener-attribute answer reports for the target, or undefined when it names none. */
+function reportedCertificate(body: Record<string, unknown>, target: BindingTarget): string | undefined {
+  if (target.domainExtensionId === undefined) {
+    return typeof body.ServerCertificateId === 'string' ? body.ServerCertificateId : undefined;
+  }
+  return extensionsOf(body).find((e) => e.DomainExtensionId === target.domainExtensionId)?.ServerCertificateId;
+}
+
+function withReportedCertificate(
+  body: Record<string, unknown>,
+  target: BindingTarget,
+  certificateId: string,
+): Record<string, unknown> {
+  if (target.domainExtensionId === undefined) return { ...body, ServerCertificateId: certificateId };
+  const DomainExtension = extensionsOf(body).map((e) =>
+    e.DomainExtensionId === target.domainExtensionId ? { ...e, ServerCertificateId: certificateId } : e,
+  );
+  return { ...body, DomainExtensions: { DomainExtension } };
+}
+
+function extensionsOf(body: Record<string, unknown>): { DomainExtensionId?: string; ServerCertificateId?: string }[] {
+  const wrapper = body.DomainExtensions as { DomainExtension?: unknown } | undefined;
+  return Array.isArray(wrapper?.DomainExtension)
+    ? (wrapper.DomainExtension as { DomainExtensionId?: string; ServerCertificateId?: string }[])
+    : [];
 }
 
 /**
@@ -86,6 +165,7 @@ export class Faults {
   private latencies: Rule<number>[] = [];
   private frozenTls = new Set<string>();
   private unreachableLbs = new Set<string>();
+  private deleteReferencedAllowed = false;
 
   constructor(private readonly hooks: FaultHooks) {}
 
@@ -182,6 +262,117 @@ export class Faults {
     };
   }
 
+  /**
+   * The next change of the target's certificate is accepted and takes effect (listener, TLS server, later reads), but
+   * the read-back right after it still reports the certificate the target had before, as a read path that lags the
+   * write path does. "Before" is what the previous read of that listener reported, so a client that never read it
+   * first sees no difference (`hits` stays 0).
+   */
+  staleReadBack(target: BindingTarget, options: ReadBackOptions = {}): FaultHandle {
+    const times = positiveTimes(options.times ?? 1);
+    let armed = false;
+    let before: string | undefined;
+    let remaining = times;
+    let hits = 0;
+    const change = changesBinding(target);
+    const arm = this.register(this.tampers, change.action, 'slb', change.when, 1, (body) => {
+      armed = true;
+      return body;
+    });
+    const reads = readsBinding(target);
+    const rewrite = this.register(
+      this.tampers,
+      READ_BACK_ACTION,
+      'slb',
+      reads,
+      Number.POSITIVE_INFINITY,
+      (body: Record<string, unknown>) => {
+        if (!armed) {
+          before = reportedCertificate(body, target) ?? before;
+          return body;
+        }
+        if (remaining <= 0 || before === undefined) return body;
+        remaining -= 1;
+        hits += 1;
+        if (remaining === 0) rewrite.cancel();
+        return withReportedCertificate(body, target, before);
+      },
+    );
+    return {
+      get remaining() {
+        return remaining;
+      },
+      get hits() {
+        return hits;
+      },
+      cancel: () => {
+        remaining = 0;
+        arm.cancel();
+        rewrite.cancel();
+      },
+    };
+  }
+
+  /**
+   * The next change of the target's certificate is accepted and takes effect, and the read-back right after it
+   * fails with `code`: the client cannot tell what the target serves now, although it does serve the new
+   * certificate.
+   */
+  failReadBack(target: BindingTarget, options: FailReadBackOptions = {}): FaultHandle {
+    const times = positiveTimes(options.times ?? 1);
+    const code = options.code ?? 'InternalError';
+    let armed = false;
+    const change = changesBinding(target);
+    const arm = this.register(this.tampers, change.action, 'slb', change.when, 1, (body) => {
+      armed = true;
+      return body;
+    });
+    const reads = readsBinding(target);
+    const failure = this.register(this.failures, READ_BACK_ACTION, 'slb', (p) => armed && reads(p), times, {
+      code,
+      message: options.message ?? DEFAULT_MESSAGES[code] ?? 'Injected fault.',
+      status: options.status ?? DEFAULT_STATUS[code] ?? 400,
+      phase: 'before' as const,
+    });
+    return {
+      get remaining() {
+        return failure.remaining;
+      },
+      get hits() {
+        return failure.hits;
+      },
+      cancel: () => {
+        arm.cancel();
+        failure.cancel();
+      },
+    };
+  }
+
+  /**
+   * Until cancelled, DeleteServerCertificate deletes a certificate even while a listener or domain extension serves
+   * it, instead of refusing with `CertificateAndPrivateKeyIsRefered`: a permissive service, so a test sees what a
+   * client itself asks for rather than what SLB saves it from. The TLS servers keep serving what they have.
+   */
+  allowDeletingReferencedCertificates(): FaultHandle {
+    const set = this.hooks.setDeleteReferencedAllowed;
+    if (set === undefined) {
+      throw new Error('allowDeletingReferencedCertificates: this emulator does not wire setDeleteReferencedAllowed');
+    }
+    set(true);
+    this.deleteReferencedAllowed = true;
+    let cancelled = false;
+    return {
+      remaining: Number.POSITIVE_INFINITY,
+      hits: 0,
+      cancel: () => {
+        if (cancelled) return;
+        cancelled = true;
+        this.deleteReferencedAllowed = false;
+        set(false);
+      },
+    };
+  }
+
   /** Server-certificate quota of a region (default 100, or startEmulator's `certificateQuota`). */
   setCertificateQuota(regionId: string, quota: number): void {
     this.hooks.setCertificateQuota(regionId, quota);
@@ -221,6 +412,10 @@ export class Faults {
     }
     this.frozenTls.clear();
     this.hooks.setDnsPropagationDelay(0);
+    if (this.deleteReferencedAllowed) {
+      this.deleteReferencedAllowed = false;
+      this.hooks.setDeleteReferencedAllowed?.(false);
+    }
     const restores = [...this.unreachableLbs].map((key) => {
       const [regionId, lbId] = key.split('/') as [string, string];
       return this.hooks.setUnreachable(regionId, lbId, undefined);
@@ -267,7 +462,7 @@ export class Faults {
     times: number,
     payload: T,
   ): FaultHandle {
-    if (!(times > 0)) throw new Error('times must be > 0');
+    positiveTimes(times);
     const rule: Rule<T> = { action, product, when, remaining: times, hits: 0, payload };
     list.push(rule);
     return {
@@ -310,4 +505,9 @@ export class Faults {
       if (i >= 0) list.splice(i, 1);
     }
   }
+}
+
+function positiveTimes(times: number): number {
+  if (!(times > 0)) throw new Error('times must be > 0');
+  return times;
 }

@@ -214,6 +214,10 @@ export class Slb implements ProductHandler {
   private readonly quotas = new Map<string, number>();
   private domainExtensionLimit = DEFAULT_DOMAIN_EXTENSION_LIMIT;
   private idCounter = 0;
+  /** Set by the `allowDeletingReferencedCertificates` fault. */
+  private deleteReferencedAllowed = false;
+  /** Certificates deleted while still bound (only under that fault): what their listeners keep serving. */
+  private readonly orphans = new Map<string, StoredCertificate>();
 
   constructor(private readonly options: SlbOptions) {}
 
@@ -295,10 +299,14 @@ export class Slb implements ProductHandler {
     const { region, cert } = this.findCertificate(optional(params, 'RegionId'), id);
     const users = this.usersOf(region, cert.id);
     if (users.length > 0) {
-      throw new ApiError(
-        'CertificateAndPrivateKeyIsRefered',
-        `The certificate and private key are referred by a listener (${users.join(', ')}).`,
-      );
+      if (!this.deleteReferencedAllowed) {
+        throw new ApiError(
+          'CertificateAndPrivateKeyIsRefered',
+          `The certificate and private key are referred by a listener (${users.join(', ')}).`,
+        );
+      }
+      // The listeners keep their (now dangling) id and their TLS servers keep the key pair they were given.
+      this.orphans.set(cert.id, cert);
     }
     region.certificates.delete(cert.id);
     return {};
@@ -725,6 +733,11 @@ export class Slb implements ProductHandler {
     await Promise.all([...lb.listeners.keys()].map((port) => tls.setUnreachable(tlsKey(region.id, lb.id, port), mode)));
   }
 
+  /** Lets DeleteServerCertificate remove a certificate that is still bound, as a permissive service would. */
+  setDeleteReferencedAllowed(allowed: boolean): void {
+    this.deleteReferencedAllowed = allowed;
+  }
+
   setTlsFrozen(regionId: string, loadBalancerId: string, port: number, frozen: boolean): void {
     this.options.tls?.setFrozen(tlsKey(regionId, loadBalancerId, port), frozen);
   }
@@ -911,7 +924,7 @@ export class Slb implements ProductHandler {
   }
 
   private material(region: Region, certId: string): TlsMaterial {
-    const c = region.certificates.get(certId);
+    const c = region.certificates.get(certId) ?? this.orphans.get(certId);
     if (!c) throw new Error(`certificate ${certId} vanished while bound`);
     return { id: c.id, chainPem: c.chainPem, privateKeyPem: c.privateKeyPem };
   }

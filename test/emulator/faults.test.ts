@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Faults } from '../../sandbox/emulator/faults.js';
 import { type Emulator, startEmulator } from '../../sandbox/emulator/index.js';
+import { Slb } from '../../sandbox/emulator/slb.js';
 import { call, callError, expectCode, popClient, rsaKey, selfSigned, type TestKey } from './helpers.js';
 
 const REGION = 'cn-hangzhou';
@@ -182,5 +184,176 @@ describe('fault injection and the call log', () => {
     const snapshot = emu.calls;
     await call(slb, 'DescribeServerCertificates', { RegionId: REGION });
     expect(emu.calls.length).toBe(snapshot.length + 1);
+  });
+});
+
+describe('read-back faults: a change SLB accepted that reads back wrong, or whose read-back fails', () => {
+  let emu: Emulator;
+  let slb: ReturnType<typeof popClient>;
+  let oldId: string;
+  let newId: string;
+  let lb: string;
+  let extensionId: string;
+
+  const readBack = () =>
+    call(slb, 'DescribeLoadBalancerHTTPSListenerAttribute', {
+      RegionId: REGION,
+      LoadBalancerId: lb,
+      ListenerPort: 443,
+    });
+  const setListener = (id: string) =>
+    call(slb, 'SetLoadBalancerHTTPSListenerAttribute', {
+      RegionId: REGION,
+      LoadBalancerId: lb,
+      ListenerPort: 443,
+      ServerCertificateId: id,
+    });
+  const extensionOf = (body: {
+    DomainExtensions: { DomainExtension: { DomainExtensionId: string; ServerCertificateId: string }[] };
+  }) => body.DomainExtensions.DomainExtension.find((e) => e.DomainExtensionId === extensionId);
+
+  beforeAll(async () => {
+    emu = await startEmulator({ tlsListeners: false });
+    slb = popClient(emu, 'slb');
+    const seed = (cn: string) => {
+      const key = rsaKey();
+      return emu.slb.importCertificate(REGION, {
+        certificatePem: selfSigned(key, { cn }),
+        privateKeyPem: key.pkcs1,
+        name: cn,
+      }).ServerCertificateId;
+    };
+    oldId = seed('old.example.com');
+    newId = seed('new.example.com');
+    lb = emu.slb.addLoadBalancer(REGION).loadBalancerId;
+    await emu.slb.addHttpsListener(REGION, lb, 443, oldId);
+    extensionId = emu.slb.addDomainExtension(REGION, lb, 443, 'api.example.com', oldId);
+  });
+  afterEach(async () => {
+    await emu.faults.reset();
+    await setListener(oldId);
+    await call(slb, 'SetDomainExtensionAttribute', {
+      RegionId: REGION,
+      DomainExtensionId: extensionId,
+      ServerCertificateId: oldId,
+    });
+  });
+  afterAll(async () => {
+    await emu.close();
+  });
+
+  it('stale read-back: the change takes effect, the next read still reports the previous certificate, later ones the new', async () => {
+    const handle = emu.faults.staleReadBack({ regionId: REGION, loadBalancerId: lb, port: 443 });
+    // Reads before the change are untouched.
+    expect((await readBack()).ServerCertificateId).toBe(oldId);
+    await setListener(newId);
+    expect(emu.slb.binding(REGION, lb, 443).serverCertificateId).toBe(newId);
+    expect((await readBack()).ServerCertificateId).toBe(oldId);
+    expect(handle.hits).toBe(1);
+    expect((await readBack()).ServerCertificateId).toBe(newId);
+  });
+
+  it('stale read-back of one domain extension leaves the listener and other reads alone', async () => {
+    emu.faults.staleReadBack({ regionId: REGION, loadBalancerId: lb, port: 443, domainExtensionId: extensionId });
+    await readBack();
+    await setListener(newId); // not the extension: does not arm the fault
+    expect(extensionOf(await readBack())?.ServerCertificateId).toBe(oldId);
+    await call(slb, 'SetDomainExtensionAttribute', {
+      RegionId: REGION,
+      DomainExtensionId: extensionId,
+      ServerCertificateId: newId,
+    });
+    expect(emu.slb.binding(REGION, lb, 443).domainExtensions[0]?.serverCertificateId).toBe(newId);
+    const stale = await readBack();
+    expect(stale.ServerCertificateId).toBe(newId);
+    expect(extensionOf(stale)?.ServerCertificateId).toBe(oldId);
+    expect(extensionOf(await readBack())?.ServerCertificateId).toBe(newId);
+  });
+
+  it('failed read-back: the change takes effect, the next read fails with the code given, later ones succeed', async () => {
+    const handle = emu.faults.failReadBack(
+      { regionId: REGION, loadBalancerId: lb, port: 443 },
+      { code: 'Forbidden.RAM' },
+    );
+    expect((await readBack()).ServerCertificateId).toBe(oldId);
+    await setListener(newId);
+    expect(emu.slb.binding(REGION, lb, 443).serverCertificateId).toBe(newId);
+    const e = await expectCode(
+      callError(slb, 'DescribeLoadBalancerHTTPSListenerAttribute', {
+        RegionId: REGION,
+        LoadBalancerId: lb,
+        ListenerPort: 443,
+      }),
+      'Forbidden.RAM',
+    );
+    expect(e.status).toBe(403);
+    expect(handle.hits).toBe(1);
+    expect((await readBack()).ServerCertificateId).toBe(newId);
+  });
+
+  it('a change the service refused does not arm a read-back fault', async () => {
+    emu.faults.refuseListenerUpdate(REGION, lb, 443, { times: 1 });
+    const handle = emu.faults.failReadBack({ regionId: REGION, loadBalancerId: lb, port: 443 });
+    await expectCode(
+      callError(slb, 'SetLoadBalancerHTTPSListenerAttribute', {
+        RegionId: REGION,
+        LoadBalancerId: lb,
+        ListenerPort: 443,
+        ServerCertificateId: newId,
+      }),
+      'Forbidden.RAM',
+    );
+    expect((await readBack()).ServerCertificateId).toBe(oldId);
+    expect(handle.hits).toBe(0);
+  });
+});
+
+describe('allowDeletingReferencedCertificates: a permissive service', () => {
+  // Slb and Faults wired by hand, as startEmulator wires them, with the hook this fault needs.
+  const slb = new Slb({ clock: Date.now, certificateQuota: 100, tls: undefined });
+  const faults = new Faults({
+    setCertificateQuota: (regionId, quota) => slb.setCertificateQuota(regionId, quota),
+    setTlsFrozen: () => {},
+    setUnreachable: () => Promise.resolve(),
+    setDnsPropagationDelay: () => {},
+    setDeleteReferencedAllowed: (allowed) => slb.setDeleteReferencedAllowed(allowed),
+  });
+  const seedBound = async () => {
+    const key = rsaKey();
+    const id = slb.importCertificate(REGION, {
+      certificatePem: selfSigned(key, { cn: 'bound.example.com' }),
+      privateKeyPem: key.pkcs1,
+      name: 'bound',
+    }).ServerCertificateId;
+    const lb = slb.addLoadBalancer(REGION).loadBalancerId;
+    await slb.addHttpsListener(REGION, lb, 443, id);
+    return { id, lb };
+  };
+  const remove = (id: string) => slb.handle('DeleteServerCertificate', { RegionId: REGION, ServerCertificateId: id });
+
+  it('by default a referenced certificate is refused; with the fault it is deleted; reset restores the refusal', async () => {
+    const first = await seedBound();
+    expect(() => remove(first.id)).toThrow(expect.objectContaining({ code: 'CertificateAndPrivateKeyIsRefered' }));
+    const handle = faults.allowDeletingReferencedCertificates();
+    remove(first.id);
+    expect(slb.certificates(REGION).some((c) => c.ServerCertificateId === first.id)).toBe(false);
+    // The listener keeps the id it was bound to, as it would on a service that let the deletion through.
+    expect(slb.binding(REGION, first.lb, 443).serverCertificateId).toBe(first.id);
+    handle.cancel();
+    const second = await seedBound();
+    expect(() => remove(second.id)).toThrow(expect.objectContaining({ code: 'CertificateAndPrivateKeyIsRefered' }));
+    faults.allowDeletingReferencedCertificates();
+    await faults.reset();
+    expect(() => remove(second.id)).toThrow(expect.objectContaining({ code: 'CertificateAndPrivateKeyIsRefered' }));
+  });
+
+  it('says so when the emulator does not wire the hook, instead of silently refusing', () => {
+    const unwired = new Faults({
+      setCertificateQuota: () => {},
+      setTlsFrozen: () => {},
+      setUnreachable: () => Promise.resolve(),
+      setDnsPropagationDelay: () => {},
+    });
+    expect(() => unwired.allowDeletingReferencedCertificates()).toThrow(/setDeleteReferencedAllowed/);
   });
 });
