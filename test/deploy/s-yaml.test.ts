@@ -78,4 +78,45 @@ describe('s.yaml', () => {
     expect(http?.triggerConfig.authType).toBe('function');
     expect(http?.triggerConfig.methods).toEqual(['POST']);
   });
+
+  it('the operator function: its own bundle and GET+POST trigger, signed by default, never limited to one request', () => {
+    const props = sYaml.resources.operator?.props as {
+      functionName: string;
+      runtime: string;
+      handler: string;
+      code: string;
+      timeout: number;
+      instanceConcurrency: number;
+      concurrencyConfig?: unknown;
+      role: string;
+      environmentVariables: Record<string, string>;
+      triggers: { triggerType: string; triggerConfig: Record<string, unknown> }[];
+    };
+    const rotator = sYaml.resources.rotator?.props as { functionName: string; role: string };
+    expect(props.runtime).toBe('nodejs20');
+    expect(props.handler).toBe('index.handler');
+    expect(props.code).toBe('./dist/operator');
+    expect(props.functionName).not.toBe(rotator.functionName);
+    // It must answer GET /status while the rotation function is busy with its single allowed run.
+    expect(props.concurrencyConfig).toBeUndefined();
+    expect(props.instanceConcurrency).toBeGreaterThan(1);
+    expect(props.timeout).toBeGreaterThanOrEqual(60);
+    expect(props.role).toBe(rotator.role);
+    expect(props.environmentVariables.ROTATOR_ROTATE_FUNCTION).toBe(rotator.functionName);
+    expect(props.environmentVariables.ROTATOR_OPERATOR_AUTH).toBe('function');
+    expect(props.triggers).toHaveLength(1);
+    const [http] = props.triggers;
+    expect(http?.triggerType).toBe('http');
+    expect(http?.triggerConfig.authType).toBe('function');
+    expect(http?.triggerConfig.methods).toEqual(['GET', 'POST']);
+  });
+
+  it('the rotation function still allows one run at a time', () => {
+    const props = sYaml.resources.rotator?.props as { instanceConcurrency: number };
+    expect(props.instanceConcurrency).toBe(1);
+  });
+
+  it('the schema check can fail for the operator too (concurrency above 200 per instance is rejected)', () => {
+    expect(validate({ ...sYaml.resources.operator?.props, instanceConcurrency: 201 }).ok).toBe(false);
+  });
 });
