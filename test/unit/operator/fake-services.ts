@@ -1,5 +1,6 @@
 import type { HttpEvent } from '../../../shared/fc/events.js';
 import type { RotationStart, OperatorServices } from '../../../shared/operator/router.js';
+import type { RunPlan } from '../../../shared/plan/types.js';
 import type { PlanRequest, StatusRequest } from '../../../shared/runtime/compose.js';
 import type { StatusReport } from '../../../shared/status/types.js';
 
@@ -22,7 +23,8 @@ export function fakeServices(names: string[] = ['shop', 'api']) {
   const services: OperatorServices = {
     async plan(request) {
       calls.plan.push(request);
-      return { event: 'rotation.plan', generatedAt: NOW.toISOString(), certificates: [] };
+      // The plan is opaque JSON to the router: only its passing through is checked.
+      return { event: 'rotation.plan', generatedAt: NOW.toISOString(), certificates: [] } as unknown as RunPlan;
     },
     async status(request) {
       calls.status.push(request);
