@@ -30,11 +30,24 @@ export interface InvokeEvent {
 
 export type FcEvent = TimerEvent | HttpEvent | InvokeEvent;
 
+/** The event itself is unusable. `http` says whether it was an HTTP trigger's event, which gets a 400 answer. */
 export class EventParseError extends Error {
   override name = 'EventParseError';
+  constructor(
+    message: string,
+    readonly http = false,
+  ) {
+    super(message);
+  }
 }
 
+/**
+ * A direct invocation without a payload (the console's "invoke" button, `s invoke` with no event) is an empty
+ * Buffer: it runs everything, as `{}` does. Anything else must be a JSON object: `null`, a number or an array is
+ * a caller's mistake, and guessing "run everything" for it would order certificates nobody asked for.
+ */
 export function parseFcEvent(raw: unknown): FcEvent {
+  if (raw === undefined) return { kind: 'invoke', payload: {} };
   const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : undefined;
   let value: unknown = raw;
   if (text !== undefined) {
@@ -45,7 +58,9 @@ export function parseFcEvent(raw: unknown): FcEvent {
       throw new EventParseError('the event is not JSON');
     }
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return { kind: 'invoke', payload: value };
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new EventParseError(`the event must be a JSON object, not ${describeJson(value)}`);
+  }
   const o = value as Record<string, unknown>;
   if (typeof o.triggerTime === 'string') {
     return {
@@ -60,7 +75,12 @@ export function parseFcEvent(raw: unknown): FcEvent {
       http?: { method?: string; path?: string; sourceIp?: string };
       requestId?: string;
     };
-    const body = typeof o.body === 'string' ? o.body : '';
+    // FC always sends the body as a string (base64 for binary); anything else was not built by FC's gateway and
+    // must not pass as "no body", which would mean "run everything".
+    if (o.body !== undefined && o.body !== null && typeof o.body !== 'string') {
+      throw new EventParseError(`the HTTP event's body must be a string, not ${describeJson(o.body)}`, true);
+    }
+    const body = o.body ?? '';
     return {
       kind: 'http',
       method: String(ctx.http?.method ?? 'GET').toUpperCase(),
@@ -73,6 +93,13 @@ export function parseFcEvent(raw: unknown): FcEvent {
     };
   }
   return { kind: 'invoke', payload: value };
+}
+
+/** The kind of a JSON value, for messages: never the value, which may be anything a caller sent. */
+function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function lowerKeys(value: unknown, lower = true): Record<string, string> {

@@ -14,6 +14,12 @@ export function fcEventParser() {
   };
 }
 
+/**
+ * The loggers this module installed, by invocation context. FC puts its own `logger` on the context (console-like:
+ * it prints whole error objects, stacks included); an error raised before `invocationContext` ran must not reach it.
+ */
+const ownLoggers = new WeakMap<object, Logger>();
+
 /** Time kept back from the function's time-out so a run can remove its TXT records and write its records. */
 const DEFAULT_RESERVE_MS = 60_000;
 
@@ -40,6 +46,7 @@ export function invocationContext(options: { logger: Logger; now?: () => number;
       }
       context.deadline = controller.signal;
       context.logger = options.logger.child({ requestId: context.requestId, function: context.function?.name });
+      ownLoggers.set(context, context.logger);
     },
     after(request: MiddyRequest) {
       clearTimeout(timers.get(request.context as object));
@@ -67,21 +74,20 @@ export function jsonResponse(statusCode: number, body: unknown, headers: Record<
 /**
  * Errors become answers: HTTP callers get a status and a message that names the problem; timer and direct
  * invocations rethrow, so FC records the invocation as failed. Nothing but our own messages leaves: no stack, no
- * SDK internals.
+ * SDK internals. Logged through the project's logger (redacted, name and message only), never FC's `context.logger`.
  */
-export function errorResponses() {
+export function errorResponses(options: { logger: Logger }) {
   return {
     onError(request: MiddyRequest) {
       const event = request.event as { kind?: string } | undefined;
       const err = request.error;
-      const logger = (request.context as Partial<RotatorContext>).logger;
-      logger?.error({ err }, 'invocation failed');
-      if (!event || (event as { kind?: string }).kind !== 'http') {
-        if (!(err instanceof EventParseError)) return; // rethrown by middy
-        request.response = jsonResponse(400, { error: { message: err.message } });
-        return;
-      }
-      request.response = toHttpError(err);
+      const logger = ownLoggers.get(request.context as object) ?? options.logger;
+      const response = toHttpError(err);
+      if (response.statusCode < 500) logger.warn({ err }, 'invocation refused');
+      else logger.error({ err }, 'invocation failed');
+      // A parse failure leaves the raw Buffer as the event: EventParseError says whether it came from HTTP.
+      const http = event?.kind === 'http' || (err instanceof EventParseError && err.http);
+      if (http) request.response = response; // otherwise rethrown by middy
     },
   };
 }

@@ -1,9 +1,11 @@
 import { loadConfig } from '../config/load-config.js';
 import type { RotatorConfig } from '../config/types.js';
 import { jsonLineSink, memorySink, teeSink } from '../log/outcome-sink.js';
-import { runRotation } from '../rotation/run-rotation.js';
+import { ConfigError } from '../errors.js';
+import { runRotation, selectCertificates } from '../rotation/run-rotation.js';
 import { configSourceFromEnvironment } from '../runtime/config-source.js';
 import { credentialsFromFcContext } from '../runtime/credentials.js';
+import { serviceSettingsFromEnvironment } from '../runtime/settings-from-env.js';
 import { wireRotation } from '../runtime/wire.js';
 import type { RotatorContext } from './context.js';
 import type { FcEvent } from './events.js';
@@ -51,6 +53,15 @@ export async function handleRotateInvocation(event: FcEvent, context: RotatorCon
 
 async function run(event: FcEvent, request: ReturnType<typeof parseRunRequest>, context: RotatorContext, env: Env) {
   const config = await configFor(env);
+  // The caller's mistakes first: a name that is not configured is a 400 whatever else is wrong with the instance.
+  try {
+    selectCertificates(config, request.certificates);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new BadRequestError(err.issues.join('; '));
+    throw err;
+  }
+  // Then the deployment's: every bad variable named at once, before credentials are looked at.
+  serviceSettingsFromEnvironment(env);
   const collected = memorySink();
   const deps = wireRotation({
     config,

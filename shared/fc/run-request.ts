@@ -5,7 +5,13 @@ import type { FcEvent } from './events.js';
 /** What a caller may ask of a run: the HTTP body, the timer payload and a direct invocation share one shape. */
 const runRequestSchema = z
   .object({
-    certificates: z.array(z.string().min(1)).max(100).optional(),
+    // An empty list is refused rather than read as "all": a caller who built the list from a filter that matched
+    // nothing must not rotate every certificate.
+    certificates: z
+      .array(z.string().min(1))
+      .min(1, 'an empty list selects nothing; leave "certificates" out to run every certificate')
+      .max(100)
+      .optional(),
     force: z.boolean().optional(),
   })
   .strict();

@@ -22,9 +22,12 @@ export interface Endpoints {
   alidns: string;
 }
 
+/** Empty or unset means the default; a bad value is a ConfigError naming every bad variable. */
 export function resolveEndpoints(env: Readonly<Record<string, string | undefined>>): Endpoints {
-  const slbOverride = validUrl(env.ROTATOR_SLB_ENDPOINT, 'ROTATOR_SLB_ENDPOINT');
-  const alidnsOverride = validUrl(env.ROTATOR_ALIDNS_ENDPOINT, 'ROTATOR_ALIDNS_ENDPOINT');
+  const issues: string[] = [];
+  const slbOverride = validUrl(env.ROTATOR_SLB_ENDPOINT, 'ROTATOR_SLB_ENDPOINT', issues);
+  const alidnsOverride = validUrl(env.ROTATOR_ALIDNS_ENDPOINT, 'ROTATOR_ALIDNS_ENDPOINT', issues);
+  if (issues.length > 0) throw new ConfigError(issues);
   return {
     slb: (regionId) => slbOverride ?? defaultSlbEndpoint(regionId),
     alidns: alidnsOverride ?? 'https://alidns.aliyuncs.com',
@@ -35,7 +38,7 @@ export function defaultSlbEndpoint(regionId: string): string {
   return CENTRAL_SLB_REGIONS.has(regionId) ? 'https://slb.aliyuncs.com' : `https://slb.${regionId}.aliyuncs.com`;
 }
 
-function validUrl(value: string | undefined, name: string): string | undefined {
+function validUrl(value: string | undefined, name: string, issues: string[]): string | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   try {
     const url = new URL(value.trim());
@@ -44,6 +47,7 @@ function validUrl(value: string | undefined, name: string): string | undefined {
     return url.toString().replace(/\/$/, '');
   } catch {
     // The value is not echoed: a rejected URL may be rejected precisely because it carries credentials.
-    throw new ConfigError([`${name}: not an http(s) URL without query string or user:password`]);
+    issues.push(`${name}: not an http(s) URL without query string or user:password`);
+    return undefined;
   }
 }

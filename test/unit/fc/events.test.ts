@@ -44,13 +44,56 @@ describe('parseFcEvent', () => {
       payload: { certificates: ['www'] },
     });
   });
-  it('empty buffer is an empty invocation', () => {
+  it('an invocation without a payload (empty buffer, blank text) runs everything', () => {
     expect(parseFcEvent(Buffer.alloc(0))).toEqual({ kind: 'invoke', payload: {} });
+    expect(parseFcEvent(buf(' \n'))).toEqual({ kind: 'invoke', payload: {} });
+    expect(parseRunRequest(parseFcEvent(Buffer.alloc(0)))).toEqual({});
   });
-  it('non-JSON buffer is refused', () => {
+  it('non-JSON buffer is refused, as a non-HTTP event', () => {
     expect(() => parseFcEvent(buf('not json'))).toThrow(EventParseError);
+    expect(catchError(() => parseFcEvent(buf('not json')))).toMatchObject({ http: false });
+  });
+  for (const [text, kind] of [
+    ['null', 'null'],
+    ['42', 'a number'],
+    ['"all"', 'a string'],
+    ['[]', 'an array'],
+    ['true', 'a boolean'],
+  ]) {
+    it(`a ${text} event is refused, naming its kind`, () => {
+      const err = catchError(() => parseFcEvent(buf(text)));
+      expect(err).toBeInstanceOf(EventParseError);
+      expect(err.message).toBe(`the event must be a JSON object, not ${kind}`);
+    });
+  }
+  it('an in-process null event is refused too', () => {
+    expect(() => parseFcEvent(null)).toThrow(/not null/);
+  });
+  for (const [body, kind] of [
+    [{ force: true }, 'an object'],
+    [1, 'a number'],
+    [['x'], 'an array'],
+  ] as const) {
+    it(`an HTTP body that is ${kind} is refused as an HTTP event (a 400), not read as "no body"`, () => {
+      const err = catchError(() => parseFcEvent(buf({ ...http('POST', ''), body })));
+      expect(err).toBeInstanceOf(EventParseError);
+      expect(err).toMatchObject({ http: true, message: `the HTTP event's body must be a string, not ${kind}` });
+    });
+  }
+  it('an HTTP event without a body has an empty body', () => {
+    const { body: _body, ...noBody } = http('POST', '');
+    expect(parseFcEvent(buf(noBody))).toMatchObject({ kind: 'http', body: '' });
   });
 });
+
+function catchError(f: () => unknown): Error & Record<string, unknown> {
+  try {
+    f();
+  } catch (err) {
+    return err as Error & Record<string, unknown>;
+  }
+  throw new Error('expected an error');
+}
 
 describe('parseRunRequest', () => {
   const cases: { name: string; event: unknown; expected: unknown }[] = [
@@ -88,6 +131,24 @@ describe('parseRunRequest', () => {
       event: http('POST', '{"certificates":[1]}'),
       status: 400,
       message: /certificates\[0\]/,
+    },
+    {
+      name: 'an explicit empty list in a POST',
+      event: http('POST', '{"certificates":[]}'),
+      status: 400,
+      message: /certificates: an empty list selects nothing; leave "certificates" out to run every certificate/,
+    },
+    {
+      name: 'an explicit empty list in the timer payload',
+      event: { ...timer, payload: '{"certificates":[]}' },
+      status: 400,
+      message: /timer payload: certificates: an empty list selects nothing/,
+    },
+    {
+      name: 'an explicit empty list in a direct invocation',
+      event: { certificates: [] },
+      status: 400,
+      message: /event: certificates: an empty list selects nothing/,
     },
     {
       name: 'bad timer payload',
