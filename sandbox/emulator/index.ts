@@ -1,6 +1,7 @@
 /**
  * Local emulator of the Alibaba Cloud APIs the rotator calls: SLB (CLB) 2014-05-15 and Alidns 2015-01-09 on one RPC
  * port, real signature v1 checks, HTTPS listeners as real TLS servers, TXT records mirrored into pebble-challtestsrv.
+ * Function Compute 3.0 on a second port (InvokeFunction, fc2's `FC` signature) and HTTP triggers on their own ports.
  * A dev/test tool: deployed code (functions/, shared/) must never import it.
  */
 import { ALIDNS_VERSION, Alidns, type DomainRecordItem } from './alidns.js';
@@ -8,6 +9,9 @@ import { CallLog, type CallRecord, type Product } from './call-log.js';
 import { ChalltestsrvMirror } from './challtestsrv-mirror.js';
 import { type AccessKey, CredentialStore, type StsCredentials } from './credentials.js';
 import { Faults } from './faults.js';
+import { FcService, type FcInvocation, startFcApiServer } from './fc.js';
+import type { FcContext, FcFunctionCode, FcFunctionSpec, FcHandler } from './fc-function-runner.js';
+import { type HttpTrigger, type HttpTriggerAuthType, startHttpTrigger } from './gateway.js';
 import { type ProductHandler, startRpcServer } from './rpc-server.js';
 import {
   DEFAULT_CERTIFICATE_QUOTA,
@@ -36,6 +40,13 @@ export type {
   CallRecord,
   DomainExtensionInfo,
   DomainRecordItem,
+  FcContext,
+  FcFunctionCode,
+  FcFunctionSpec,
+  FcHandler,
+  FcInvocation,
+  HttpTrigger,
+  HttpTriggerAuthType,
   ListenerBinding,
   Product,
   ServerCertificateItem,
@@ -57,6 +68,31 @@ export interface EmulatorOptions {
   accessKey?: AccessKey;
   /** Start a TLS server per HTTPS listener (default true). */
   tlsListeners?: boolean;
+  /** Port of the Function Compute endpoint on 127.0.0.1; 0 (default) picks a free one. */
+  fcPort?: number;
+  /** The account the FC endpoint serves (checked against fc2's x-fc-account-id); default `1234567890123456`. */
+  fcAccountId?: string;
+  /** `context.region` of functions the emulator runs; default `cn-hangzhou`. */
+  fcRegion?: string;
+}
+
+/** Function Compute 3.0: functions, their invocations, and HTTP triggers in front of them. */
+export interface FcControl {
+  /** `http://127.0.0.1:PORT`: fc2's `endpoint` (ROTATOR_FC_ENDPOINT); serves InvokeFunction under /2023-03-30. */
+  readonly endpoint: string;
+  readonly accountId: string;
+  readonly region: string;
+  /** A handler in this process, or a bundle run in its own Node process with FC's loader. Replaces a same name. */
+  registerFunction(spec: FcFunctionSpec): void;
+  /** Every invocation so far (API and HTTP triggers), oldest first, without credentials. */
+  invocations(functionName?: string): FcInvocation[];
+  /** Resolves once the invocation has succeeded or failed. */
+  waitForInvocation(requestId: string, timeoutMs?: number): Promise<FcInvocation>;
+  /** An HTTP trigger of a registered function on its own loopback port; closed with the emulator. */
+  startHttpTrigger(
+    functionName: string,
+    options: { authType: HttpTriggerAuthType; port?: number },
+  ): Promise<HttpTrigger>;
 }
 
 /** Seeding and inspection of SLB state, without signed calls. Input rules are the same as the API's. */
@@ -118,12 +154,13 @@ export interface Emulator {
   readonly slb: SlbControl;
   readonly alidns: AlidnsControl;
   readonly faults: Faults;
+  readonly fc: FcControl;
   /** Snapshot of every wire call so far, oldest first, with credentials and PrivateKey removed. */
   readonly calls: readonly CallRecord[];
   /** `calls` filtered by action (and product). */
   callsOf(action: string, product?: Product): CallRecord[];
   clearCalls(): void;
-  /** Closes the RPC server and every TLS listener. */
+  /** Closes the RPC server, every TLS listener, the FC endpoint and its triggers (running functions are killed). */
   close(): Promise<void>;
 }
 
@@ -155,6 +192,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults,
     calls,
   });
+  const fc = new FcService({
+    clock,
+    credentials,
+    accountId: options.fcAccountId ?? '1234567890123456',
+    region: options.fcRegion ?? 'cn-hangzhou',
+  });
+  const fcApi = await startFcApiServer(fc, { host: '127.0.0.1', port: options.fcPort ?? 0, clock, credentials });
+  const triggers: HttpTrigger[] = [];
 
   let closed: Promise<void> | undefined;
   return {
@@ -185,6 +230,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       backdateRecord: (recordId, ms) => alidns.backdateRecord(recordId, ms),
     },
     faults,
+    fc: {
+      endpoint: fcApi.endpoint,
+      accountId: fc.accountId,
+      region: fc.region,
+      registerFunction: (spec) => fc.register(spec),
+      invocations: (name) => fc.invocations(name),
+      waitForInvocation: (id, timeoutMs) => fc.waitFor(id, timeoutMs),
+      startHttpTrigger: async (functionName, o) => {
+        if (!fc.has(functionName)) throw new Error(`no function ${functionName} is registered`);
+        const trigger = await startHttpTrigger(fc, {
+          functionName,
+          authType: o.authType,
+          host: '127.0.0.1',
+          port: o.port ?? 0,
+          clock,
+          credentials,
+        });
+        triggers.push(trigger);
+        return trigger;
+      },
+    },
     get calls() {
       return calls.all();
     },
@@ -193,7 +259,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clearCalls: () => calls.clear(),
     close: () => {
       closed ??= (async () => {
-        await Promise.all([rpc.close(), tls?.closeAll()]);
+        await Promise.all([rpc.close(), tls?.closeAll(), fcApi.close(), ...triggers.map((t) => t.close())]);
+        await fc.close();
         await alidns.settle();
       })();
       return closed;
