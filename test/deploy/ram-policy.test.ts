@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 
 const root = new URL('../../', import.meta.url);
 const policy = JSON.parse(readFileSync(new URL('deploy/ram-policy.json', root), 'utf8')) as {
-  Statement: { Effect: string; Action: string[] }[];
+  Statement: { Effect: string; Action: string[]; Resource: string }[];
 };
 const allowed = new Set(policy.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action));
 
@@ -18,6 +19,13 @@ function calledActions(): { product: string; action: string }[] {
     for (const m of text.matchAll(/\(\s*'([A-Z][a-z]+[A-Z][A-Za-z]+)',/g))
       found.push({ product, action: m[1] as string });
   }
+  // Function Compute: the adapter names its one action in `const ACTION = '…'` (the operator's POST /rotate).
+  const fcDir = new URL('shared/adapters/fc/', root);
+  for (const file of readdirSync(fcDir).filter((f) => f.endsWith('.ts'))) {
+    const text = readFileSync(new URL(file, fcDir), 'utf8');
+    for (const m of text.matchAll(/const ACTION = '([A-Z][A-Za-z]+)'/g))
+      found.push({ product: 'fc', action: m[1] as string });
+  }
   return found;
 }
 
@@ -28,6 +36,22 @@ describe('deploy/ram-policy.json', () => {
     expect(actions.length).toBeGreaterThanOrEqual(13);
     expect(actions).toContainEqual({ product: 'slb', action: 'UploadServerCertificate' });
     expect(actions).toContainEqual({ product: 'alidns', action: 'AddDomainRecord' });
+    expect(actions).toContainEqual({ product: 'fc', action: 'InvokeFunction' });
+  });
+
+  it('grants fc:InvokeFunction on the rotation function only (the operator starts runs; nothing else is invoked)', () => {
+    const sYaml = parse(readFileSync(new URL('s.yaml', root), 'utf8')) as {
+      resources: Record<string, { props: { functionName: string } }>;
+    };
+    const statements = policy.Statement.filter((s) => s.Action.some((a) => a.startsWith('fc:')));
+    // FC 3.0 function ARN: acs:fc:<region>:<account>:functions/<name>.
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['fc:InvokeFunction'],
+        Resource: `acs:fc:*:*:functions/${sYaml.resources.rotator?.props.functionName}`,
+      },
+    ]);
   });
 
   it('allows every action the adapters call', () => {
