@@ -1,145 +1,98 @@
-import { parseArgs } from 'node:util';
-import { loadConfig } from '../shared/config/load-config.js';
 import { ConfigError, RotatorError } from '../shared/errors.js';
-import { createLogger } from '../shared/log/logger.js';
-import { jsonLineSink, memorySink, type OutcomeSink } from '../shared/log/outcome-sink.js';
 import { redact } from '../shared/log/redact.js';
-import type { OutcomeRecord } from '../shared/rotation/outcome.js';
-import { runRotation } from '../shared/rotation/run-rotation.js';
-import { credentialsFromEnvironment } from '../shared/runtime/credentials.js';
-import { wireRotation } from '../shared/runtime/wire.js';
-import { createAccountKeyFile } from './account.js';
-import { formatTable } from './format-table.js';
+import { type Command, commandUsage, PROGRAM, parseCommandArgs } from './command.js';
+import { COMMANDS } from './commands/index.js';
+import { type CliIo, processIo } from './io.js';
+import { UsageError } from './usage-error.js';
+import { VERSION } from './version.js';
 
-const USAGE = `Usage:
-  slb-cert-rotator run --config FILE [--certificate NAME]... [--force] [--json] [--log-level LEVEL]
-      Rotate the configured certificates now. Prints one JSON line per certificate and a summary line
-      (a table instead when stdout is a terminal, unless --json). Exit code 0 when every certificate is
-      rotated, not due or unchanged; 1 otherwise; 2 for invalid input.
-  slb-cert-rotator validate --config FILE
-      Check the configuration file and the secrets it references; changes nothing.
-  slb-cert-rotator account create --config FILE --out KEYFILE
-      Create an ACME account key, register it with the configured CA, and write the key to KEYFILE (mode 0600).
+function programUsage(commands: readonly Command[] = COMMANDS, prefix: readonly string[] = []): string {
+  const listed = commands.filter((c) => prefix.every((word, i) => c.path[i] === word));
+  const width = Math.max(...listed.map((c) => c.path.join(' ').length));
+  return [
+    `Usage: ${[PROGRAM, ...prefix].join(' ')} <command> [options]`,
+    '',
+    'Commands:',
+    ...listed.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`),
+    '',
+    `Run \`${PROGRAM} <command> --help\` for a command's options; \`${PROGRAM} --version\` for the version.`,
+    'Credentials: ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET[, ALIBABA_CLOUD_SECURITY_TOKEN].',
+    'Endpoints:   ROTATOR_SLB_ENDPOINT, ROTATOR_ALIDNS_ENDPOINT, ROTATOR_DNS_SERVERS (ip:port,...).',
+    '',
+  ].join('\n');
+}
 
-Credentials: ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET[, ALIBABA_CLOUD_SECURITY_TOKEN].
-Endpoints:   ROTATOR_SLB_ENDPOINT, ROTATOR_ALIDNS_ENDPOINT, ROTATOR_DNS_SERVERS (ip:port,...).
-`;
+const HELP_WORDS = new Set(['--help', '-h', 'help']);
 
-export async function main(argv: string[], env = process.env): Promise<number> {
-  const [command, ...rest] = argv;
+/**
+ * The command line. Exit codes: 0 success, 1 a certificate failed, 2 a usage error, an invalid configuration or
+ * missing credentials, 130/143 after SIGINT/SIGTERM (see `run --help`).
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-V') {
+    io.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (first === undefined) return usageError(io, 'a command is required', programUsage());
+  if (HELP_WORDS.has(first)) {
+    // `help run` is `run --help`; `help account` lists the account commands.
+    if (rest.length === 0) return write(io, programUsage());
+    const command = findCommand(rest);
+    if (command) return write(io, commandUsage(command));
+    if (isGroup(rest[0])) return write(io, programUsage(COMMANDS, [rest[0] as string]));
+    return usageError(io, `unknown command ${JSON.stringify(rest.join(' '))}`, programUsage());
+  }
+  const command = findCommand(argv);
+  if (!command) {
+    // A group (`account`) without a known subcommand: list what it has.
+    const group = isGroup(first) ? [first] : [];
+    const usage = programUsage(COMMANDS, group);
+    if (group.length > 0 && rest.length === 0) return usageError(io, `${first}: a subcommand is required`, usage);
+    if (group.length > 0 && HELP_WORDS.has(rest[0] ?? '')) return write(io, usage);
+    const unknown = group.length > 0 ? `${first} ${rest[0]}` : first;
+    return usageError(io, `unknown command ${JSON.stringify(unknown)}`, usage);
+  }
   try {
-    switch (command) {
-      case 'run':
-        return await run(rest, env);
-      case 'validate':
-        return await validate(rest, env);
-      case 'account':
-        return await account(rest, env);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
-        return 2;
-    }
+    const values = parseCommandArgs(command, argv.slice(command.path.length));
+    if (values === 'help') return write(io, commandUsage(command));
+    return await command.run(values as never, io);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof RotatorError) {
-      process.stderr.write(`error (${err.stage}): ${err.message}\n`);
-      return err.stage === 'credentials' ? 2 : 1;
-    }
-    if (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    process.stderr.write(
-      `unexpected error: ${redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err))}\n`,
-    );
-    return 1;
+    return report(err, command, io);
   }
 }
 
-function requireConfig(values: { config?: string | undefined }): string {
-  if (!values.config) throw new ConfigError(['--config FILE is required']);
-  return values.config;
+function findCommand(words: readonly string[]): Command | undefined {
+  return COMMANDS.find((c) => c.path.every((word, i) => words[i] === word));
 }
 
-async function run(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: 'string', short: 'c' },
-      certificate: { type: 'string', multiple: true },
-      force: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      'log-level': { type: 'string', default: 'warn' },
-    },
-    strict: true,
-  });
-  const config = await loadConfig({ file: requireConfig(values) }, env);
-  const credentials = credentialsFromEnvironment(env);
-  const logger = createLogger({ fd: 2, level: values['log-level'] });
-  const table = process.stdout.isTTY && !values.json;
-  const collected = memorySink();
-  const sink: OutcomeSink = table ? collected : jsonLineSink(1);
-  const deps = wireRotation({ config, env, credentials, logger, sink });
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  // Ctrl-C stops before the next certificate; the one in progress still removes its TXT records.
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    const result = await runRotation(
-      config,
-      {
-        trigger: 'cli',
-        force: values.force,
-        ...(values.certificate ? { certificates: values.certificate } : {}),
-        signal: controller.signal,
-      },
-      deps,
-    );
-    if (table) process.stdout.write(formatTable(collected.records.filter(isOutcome), result.summary));
-    return result.summary.ok ? 0 : 1;
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+function isGroup(word: string | undefined): boolean {
+  return COMMANDS.some((c) => c.path.length > 1 && c.path[0] === word);
+}
+
+function write(io: CliIo, text: string): number {
+  io.stdout.write(text);
+  return 0;
+}
+
+function usageError(io: CliIo, message: string, usage: string): number {
+  io.stderr.write(`${PROGRAM}: ${message}\n\n${usage}`);
+  return 2;
+}
+
+function report(err: unknown, command: Command, io: CliIo): number {
+  if (err instanceof UsageError) {
+    const help = `Run \`${[PROGRAM, ...command.path].join(' ')} --help\` for more.\n`;
+    return usageError(io, `${command.path.join(' ')}: ${err.message}`, `${commandUsage(command, true)}${help}`);
   }
-}
-
-function isOutcome(r: { event: string }): r is OutcomeRecord {
-  return r.event === 'rotation.outcome';
-}
-
-async function validate(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } }, strict: true });
-  const config = await loadConfig({ file: requireConfig(values) }, env);
-  process.stdout.write(
-    `${values.config}: valid; ${config.certificates.length} certificate(s), CA ${config.acme.directoryUrl}${config.acme.production ? ' (production)' : ' (test)'}\n`,
-  );
-  return 0;
-}
-
-async function account(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub !== 'create')
-    throw new ConfigError([`account: unknown subcommand ${JSON.stringify(sub ?? '')}; use "account create"`]);
-  const { values } = parseArgs({
-    args: rest,
-    options: { config: { type: 'string', short: 'c' }, out: { type: 'string', short: 'o' } },
-    strict: true,
-  });
-  if (!values.out) throw new ConfigError(['--out KEYFILE is required: where to write the new account key']);
-  const config = await loadConfig({ file: requireConfig(values) }, env, { creatingAccountKey: true });
-  const { accountUrl } = await createAccountKeyFile(config, values.out);
-  process.stdout.write(
-    `registered ${accountUrl}\nwrote the account key to ${values.out} (mode 0600); reference it as acme.accountKey: {file: …} or put it in a secret environment variable\n`,
-  );
-  return 0;
+  if (err instanceof ConfigError) {
+    io.stderr.write(`${err.message}\n`);
+    return 2;
+  }
+  if (err instanceof RotatorError) {
+    io.stderr.write(`error (${err.stage}): ${err.message}\n`);
+    return err.stage === 'credentials' ? 2 : 1;
+  }
+  io.stderr.write(`unexpected error: ${redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err))}\n`);
+  return 1;
 }

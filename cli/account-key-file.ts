@@ -1,7 +1,7 @@
 import { open, rm } from 'node:fs/promises';
 import { createAcmeAccount } from '../shared/adapters/acme/acme-certificate-authority.js';
 import type { RotatorConfig } from '../shared/config/types.js';
-import { ConfigError } from '../shared/errors.js';
+import { UsageError } from './usage-error.js';
 
 /**
  * Creates and registers an ACME account for the configured CA and writes its key to `path`. The file is created
@@ -10,11 +10,7 @@ import { ConfigError } from '../shared/errors.js';
 export async function createAccountKeyFile(config: RotatorConfig, path: string): Promise<{ accountUrl: string }> {
   // Open first, so an existing file stops us before an account is registered for nothing.
   const file = await open(path, 'wx', 0o600).catch((err: NodeJS.ErrnoException) => {
-    throw new ConfigError([
-      err.code === 'EEXIST'
-        ? `--out ${path}: the file exists; an account key is never overwritten`
-        : `--out ${path}: cannot be created (${err.code})`,
-    ]);
+    throw outFileError(path, err.code);
   });
   try {
     const { accountKeyPem, accountUrl } = await createAcmeAccount({
@@ -30,4 +26,12 @@ export async function createAccountKeyFile(config: RotatorConfig, path: string):
     await rm(path, { force: true });
     throw err;
   }
+}
+
+export function outFileError(path: string, code: string | undefined): UsageError {
+  return new UsageError(
+    code === 'EEXIST'
+      ? `--out ${path}: the file exists; an account key is never overwritten`
+      : `--out ${path}: cannot be created (${code ?? 'error'})`,
+  );
 }

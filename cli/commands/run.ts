@@ -1,0 +1,93 @@
+import { ConfigError } from '../../shared/errors.js';
+import { createLogger } from '../../shared/log/logger.js';
+import { jsonLineSink, memorySink, type OutcomeSink } from '../../shared/log/outcome-sink.js';
+import type { OutcomeRecord } from '../../shared/rotation/outcome.js';
+import { runRotation, selectCertificates } from '../../shared/rotation/run-rotation.js';
+import { credentialsFromEnvironment } from '../../shared/runtime/credentials.js';
+import { Interrupted, interruptionOf } from '../../shared/runtime/interrupt.js';
+import { wireRotation } from '../../shared/runtime/wire.js';
+import { configOption, loadConfigOption, logLevelOf, logLevelOption } from '../common-options.js';
+import { defineCommand } from '../command.js';
+import { formatTable } from '../format-table.js';
+import type { CliIo } from '../io.js';
+import { UsageError } from '../usage-error.js';
+
+export const runCommand = defineCommand({
+  path: ['run'],
+  summary: 'Rotate the configured certificates now.',
+  details: `Prints one JSON line per certificate and a summary line (a table instead when stdout is a terminal,
+unless --json); logs go to stderr. Exit code 0 when every certificate is rotated, not due or unchanged;
+1 otherwise; 2 for a usage error, an invalid configuration or missing credentials; 130 after SIGINT and
+143 after SIGTERM (the certificate in progress stops at its next step and removes its TXT records; a second
+signal ends the process at once).`,
+  options: {
+    config: configOption,
+    certificate: {
+      type: 'string',
+      multiple: true,
+      value: 'NAME',
+      description: 'only this configured certificate (repeatable; default: all)',
+    },
+    force: { type: 'boolean', description: 'order a new certificate even when none is due' },
+    json: { type: 'boolean', description: 'JSON lines even when stdout is a terminal' },
+    'log-level': logLevelOption,
+  },
+  async run(values, io) {
+    const level = logLevelOf(values['log-level']);
+    const config = await loadConfigOption(values.config, io.env);
+    const certificates = values.certificate.length > 0 ? values.certificate : undefined;
+    try {
+      selectCertificates(config, certificates);
+    } catch (err) {
+      if (err instanceof ConfigError)
+        throw new UsageError(err.issues.join('; ').replace(/^certificates:/, '--certificate:'));
+      throw err;
+    }
+    const credentials = credentialsFromEnvironment(io.env);
+    const logger = createLogger({ fd: 2, level });
+    const table = io.stdout.isTTY === true && !values.json;
+    const collected = memorySink();
+    const sink: OutcomeSink = table ? collected : jsonLineSink(1);
+    const deps = wireRotation({ config, env: io.env, credentials, logger, sink });
+    const controller = new AbortController();
+    const onSigint = () => controller.abort(new Interrupted('SIGINT'));
+    const onSigterm = () => controller.abort(new Interrupted('SIGTERM'));
+    // `once`: the first signal stops the run at its next step; a second one finds no listener and ends the process.
+    io.signals.once('SIGINT', onSigint);
+    io.signals.once('SIGTERM', onSigterm);
+    try {
+      const result = await runRotation(
+        config,
+        {
+          trigger: 'cli',
+          force: values.force,
+          ...(certificates ? { certificates } : {}),
+          signal: controller.signal,
+        },
+        deps,
+      );
+      if (table) io.stdout.write(formatTable(collected.records.filter(isOutcome), result.summary));
+      return interruptedExit(controller.signal, io) ?? (result.summary.ok ? 0 : 1);
+    } catch (err) {
+      // An interruption outranks whatever it caused.
+      const code = interruptedExit(controller.signal, io);
+      if (code === undefined) throw err;
+      return code;
+    } finally {
+      io.signals.off('SIGINT', onSigint);
+      io.signals.off('SIGTERM', onSigterm);
+    }
+  },
+});
+
+/** After SIGINT/SIGTERM: says so on stderr and gives the exit code; undefined when the run was not interrupted. */
+function interruptedExit(signal: AbortSignal, io: CliIo): number | undefined {
+  const interruption = interruptionOf(signal);
+  if (!interruption) return undefined;
+  io.stderr.write(`${interruption}: stopped; the next run continues where this one stopped\n`);
+  return (signal.reason as Interrupted).signal === 'SIGINT' ? 130 : 143;
+}
+
+function isOutcome(r: { event: string }): r is OutcomeRecord {
+  return r.event === 'rotation.outcome';
+}
