@@ -1,10 +1,4 @@
-import {
-  OUTCOMES,
-  type Outcome,
-  type OutcomeRecord,
-  type SummaryRecord,
-  summarize,
-} from '../../../shared/rotation/outcome.js';
+import { type Outcome, type OutcomeRecord, type SummaryRecord, summarize } from '../../../shared/rotation/outcome.js';
 
 export const NOW = new Date('2026-11-22T03:17:00.000Z');
 export const DAY = 86_400_000;
@@ -18,10 +12,13 @@ export function record(
     currentExpiresInDays?: number | null;
     reason?: string;
     region?: string;
+    /** The instant the expiry days count from (default NOW). */
+    now?: Date;
   } = {},
 ): OutcomeRecord {
   const prev = options.previousExpiresInDays === undefined ? 60 : options.previousExpiresInDays;
   const cur = options.currentExpiresInDays === undefined ? null : options.currentExpiresInDays;
+  const now = (options.now ?? NOW).getTime();
   return {
     event: 'rotation.outcome',
     certificate,
@@ -33,15 +30,15 @@ export function record(
     previous:
       prev === null
         ? null
-        : { serverCertificateId: `${certificate}-old`, fingerprint: 'aa', expireTimeStamp: NOW.getTime() + prev * DAY },
+        : { serverCertificateId: `${certificate}-old`, fingerprint: 'aa', expireTimeStamp: now + prev * DAY },
     current:
       cur === null
         ? null
         : {
             serverCertificateId: `${certificate}-new`,
             fingerprint: 'bb',
-            expireTimeStamp: NOW.getTime() + cur * DAY,
-            expireTime: new Date(NOW.getTime() + cur * DAY).toISOString(),
+            expireTimeStamp: now + cur * DAY,
+            expireTime: new Date(now + cur * DAY).toISOString(),
           },
     daysGained: null,
     targets: [],
@@ -52,5 +49,3 @@ export function record(
 export function summaryOf(records: OutcomeRecord[], trigger = 'timer'): SummaryRecord {
   return summarize(records, trigger, 100);
 }
-
-export { OUTCOMES };
