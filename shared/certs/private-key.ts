@@ -6,7 +6,7 @@ import { createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { CertificateCheckError } from '../errors.js';
 import type { KeyType } from '../ports/certificate-authority.js';
-import { splitPem } from './pem.js';
+import { type PemBlock, splitPem } from './pem.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -80,4 +80,70 @@ export function toPkcs1Pem(pem: string): string {
     );
   }
   return key.export({ type: 'pkcs1', format: 'pem' }) as string;
+}
+
+/** Blocks OpenSSL writes next to a key (`openssl ecparam -genkey`) that say nothing the key itself does not. */
+const HARMLESS_BESIDE_KEY = new Set(['EC PARAMETERS']);
+
+/**
+ * The ACME account key in `pem`, as its one key block in canonical layout, or why the text cannot be one. Accepted
+ * are exactly the keys acme-client signs with (RS256 for RSA, ES256/ES384 by curve) that Let's Encrypt's key policy
+ * also takes: RSA of 2048, 3072 or 4096 bits and ECDSA P-256 or P-384, unencrypted (acme-client has no passphrase
+ * option), alone in the text. A problem describes the text by its PEM labels and key parameters, never its content.
+ */
+export function readAcmeAccountKey(pem: string): { pem: string } | { problem: string } {
+  const problem = accountKeyProblem(pem);
+  if (problem !== undefined) return { problem };
+  const [key] = splitPem(pem).filter((b) => b.label.endsWith('PRIVATE KEY'));
+  return { pem: (key as PemBlock).pem };
+}
+
+function accountKeyProblem(pem: string): string | undefined {
+  // A PEM pasted into a variable as one line with `\n` escapes is the usual way this goes wrong.
+  if (!/[\r\n]/.test(pem.trim()) && pem.includes('\\n')) {
+    return 'holds no line breaks but literal \\n sequences: a PEM key needs real line breaks';
+  }
+  let blocks: ReturnType<typeof splitPem>;
+  try {
+    blocks = splitPem(pem);
+  } catch (err) {
+    return `is not valid PEM (${(err as Error).message})`;
+  }
+  if (blocks.length === 0) {
+    return 'holds no PEM block: expected a PEM private key (BEGIN PRIVATE KEY, BEGIN EC PRIVATE KEY or BEGIN RSA PRIVATE KEY)';
+  }
+  const keys = blocks.filter((b) => b.label.endsWith('PRIVATE KEY'));
+  const others = [
+    ...new Set(blocks.filter((b) => !keys.includes(b) && !HARMLESS_BESIDE_KEY.has(b.label)).map((b) => b.label)),
+  ];
+  if (keys.length === 0) return `holds ${others.map((l) => `a ${l}`).join(', ')} and no private key`;
+  if (keys.length > 1) return `holds ${keys.length} private keys; give the account key alone`;
+  if (others.length > 0) {
+    return `holds ${others.map((l) => `a ${l}`).join(', ')} besides the private key; give the account key alone`;
+  }
+  const form = keyPemForm(pem);
+  if (form === 'encrypted-pkcs8' || form === 'encrypted-pkcs1') {
+    return 'holds an encrypted private key; the ACME client needs it unencrypted';
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: (keys[0] as (typeof keys)[number]).pem, format: 'pem' });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_MISSING_PASSPHRASE')
+      return 'holds an encrypted private key; the ACME client needs it unencrypted';
+    return `holds a ${keys[0]?.label} block that does not parse as a private key${code ? ` (${code})` : ''}`;
+  }
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'rsa') {
+    const bits = details.modulusLength ?? 0;
+    if (bits === 2048 || bits === 3072 || bits === 4096) return undefined;
+    return `holds an RSA key of ${bits} bits; an ACME account key must be RSA 2048, 3072 or 4096 bits, or ECDSA P-256 or P-384`;
+  }
+  if (key.asymmetricKeyType === 'ec') {
+    const curve = details.namedCurve ?? 'unknown';
+    if (curve === 'prime256v1' || curve === 'secp384r1') return undefined;
+    return `holds an EC key on curve ${curve}; an ACME account key must be ECDSA P-256 or P-384, or RSA 2048-4096 bits`;
+  }
+  return `holds an ${key.asymmetricKeyType ?? 'unknown'} key; an ACME account key must be RSA (2048, 3072 or 4096 bits) or ECDSA P-256 or P-384`;
 }

@@ -1,11 +1,21 @@
-import { readFile } from 'node:fs/promises';
-import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { readAcmeAccountKey } from '../certs/private-key.js';
 import { ConfigError } from '../errors.js';
 import { resolveNotifySettings } from '../notify/settings.js';
+import { resolveWatchList } from '../watch/settings.js';
+import { eabHmacKeyProblem } from './eab-hmac-key.js';
 import { ACME_PRESETS, configSchema, type RawConfig } from './schema.js';
-import { type Environment, readSecret } from './secrets.js';
+import { readTextFile } from './read-text-file.js';
+import { describeSecretSource, type Environment, readSecret, registerSecretText } from './secrets.js';
 import type { ManagedCertificate, RotatorConfig } from './types.js';
+import {
+  displayableKey,
+  listProblems,
+  MAX_CONFIG_BYTES,
+  MAX_LISTED_PROBLEMS,
+  parseYaml,
+  type YamlData,
+} from './yaml-data.js';
 
 const DEFAULT_REMAINING_FRACTION = 1 / 3;
 const DEFAULT_SPREAD = 0.02;
@@ -24,20 +34,10 @@ export async function loadConfig(
   env: Environment,
   options: LoadOptions = {},
 ): Promise<RotatorConfig> {
-  let text: string;
-  let origin: string;
-  if ('file' in source) {
-    origin = source.file;
-    try {
-      text = await readFile(source.file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      throw new ConfigError([`${source.file}: cannot be read (${code})`], { cause: err });
-    }
-  } else {
-    ({ text, origin } = source);
-  }
-  return parseConfig(text, origin, env, options);
+  if (!('file' in source)) return parseConfig(source.text, source.origin, env, options);
+  const read = await readTextFile(source.file, MAX_CONFIG_BYTES);
+  if ('problem' in read) throw new ConfigError([`${source.file}: ${read.problem}`]);
+  return parseConfig(read.text, source.file, env, options);
 }
 
 export async function parseConfig(
@@ -46,36 +46,54 @@ export async function parseConfig(
   env: Environment,
   options: LoadOptions = {},
 ): Promise<RotatorConfig> {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return `${origin}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML syntax: ${e.message.split('\n')[0]}`;
-      }),
-    );
-  }
-  const result = configSchema.safeParse(doc.toJS());
+  const yaml = parseYaml(text, origin);
+  const foreign = notAConfiguration(yaml.data);
+  if (foreign) throw new ConfigError([`${origin}: not a rotator configuration: ${foreign}`]);
+  const result = configSchema.safeParse(yaml.data);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, doc, lineCounter, origin)));
+    const { issues } = result.error;
+    // Only the listed issues are described: locating and formatting is per issue, and there may be very many.
+    const described = issues.slice(0, MAX_LISTED_PROBLEMS).map((issue) => describeIssue(issue, yaml, origin));
+    throw new ConfigError(listProblems(described, issues.length));
   }
   return resolve(result.data, env, origin, options);
 }
 
-function describeIssue(
-  issue: z.core.$ZodIssue,
-  doc: ReturnType<typeof parseDocument>,
-  lines: LineCounter,
-  origin: string,
-): string {
+const TOP_LEVEL_FIELDS = Object.keys(configSchema.shape);
+
+/**
+ * Why the data is plainly something other than a rotator configuration (a passwd file, a Kubernetes manifest, a
+ * key), or undefined. Said in general terms: listing such a file's keys as "unknown fields" would print it back.
+ */
+function notAConfiguration(data: unknown): string | undefined {
+  if (data === null || data === undefined) return 'the file is empty';
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    return `the top level is ${Array.isArray(data) ? 'a list' : 'a single value'}, not a mapping with the fields ${TOP_LEVEL_FIELDS.join(', ')}`;
+  }
+  const keys = Object.keys(data);
+  if (keys.some((k) => TOP_LEVEL_FIELDS.includes(k))) return undefined;
+  return `none of its ${keys.length} top-level key(s) is one of ${TOP_LEVEL_FIELDS.join(', ')}`;
+}
+
+/** Unknown keys are named only when they look like field names, and only the first few. */
+const MAX_LISTED_KEYS = 10;
+
+function describeIssue(issue: z.core.$ZodIssue, yaml: YamlData, origin: string): string {
   const path = formatPath(issue.path);
-  const line = lineOf(doc, issue.path, lines);
+  const line = yaml.lineOf(issue.path);
   const where = `${origin}${line ? `:${line}` : ''}`;
   let message = issue.message;
-  if (issue.code === 'unrecognized_keys') message = `unknown field(s): ${issue.keys.join(', ')}`;
+  if (issue.code === 'unrecognized_keys') message = describeUnknownKeys(issue.keys);
   if (issue.code === 'invalid_type' && message.includes('received undefined')) message = 'required';
   return `${where}: ${path || '(top level)'}: ${message}`;
+}
+
+function describeUnknownKeys(keys: readonly string[]): string {
+  const shown = keys.map(displayableKey).filter((k): k is string => k !== undefined);
+  const listed = shown.slice(0, MAX_LISTED_KEYS);
+  const rest = keys.length - listed.length;
+  if (listed.length === 0) return `${keys.length} unknown field(s)`;
+  return `unknown field(s): ${listed.join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -85,28 +103,11 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }, '');
 }
 
-/** The line of the deepest node of `path` that exists in the document, so errors point into the file. */
-function lineOf(
-  doc: ReturnType<typeof parseDocument>,
-  path: readonly PropertyKey[],
-  lines: LineCounter,
-): number | undefined {
-  let node: unknown = doc.contents;
-  let found: { range?: [number, number, number] | null } | undefined;
-  for (const key of path) {
-    if (isMap(node)) node = node.get(key as string, true);
-    else if (isSeq(node) && typeof key === 'number') node = node.get(key, true);
-    else break;
-    if (!node) break;
-    found = node as typeof found;
-  }
-  const offset = found?.range?.[0] ?? (doc.contents?.range?.[0] as number | undefined);
-  return offset === undefined ? undefined : lines.linePos(offset).line;
-}
-
 async function resolve(raw: RawConfig, env: Environment, origin: string, options: LoadOptions): Promise<RotatorConfig> {
   const problems: string[] = [];
-  const preset = ACME_PRESETS[raw.acme.directory as keyof typeof ACME_PRESETS];
+  const preset = Object.hasOwn(ACME_PRESETS, raw.acme.directory)
+    ? ACME_PRESETS[raw.acme.directory as keyof typeof ACME_PRESETS]
+    : undefined;
   const directoryUrl = preset ? preset.url : raw.acme.directory;
   const production = preset ? preset.production : raw.acme.production === true;
 
@@ -116,7 +117,14 @@ async function resolve(raw: RawConfig, env: Environment, origin: string, options
   } else if (raw.acme.accountKey) {
     const secret = await readSecret(raw.acme.accountKey, env);
     if ('problem' in secret) problems.push(`${origin}: acme.accountKey: ${secret.problem}`);
-    else accountKeyPem = secret.value;
+    else {
+      registerSecretText(secret.value);
+      // Checked here, not at the CA: a wrong key would otherwise fail every run with a message about TLS trust.
+      const key = readAcmeAccountKey(secret.value);
+      if ('problem' in key) {
+        problems.push(`${origin}: acme.accountKey: ${describeSecretSource(raw.acme.accountKey)} ${key.problem}`);
+      } else accountKeyPem = key.pem;
+    }
   } else if (production) {
     // A new account on every invocation runs into the CA's account-creation limits; refuse before anything runs.
     problems.push(
@@ -127,9 +135,17 @@ async function resolve(raw: RawConfig, env: Environment, origin: string, options
 
   let externalAccountBinding: RotatorConfig['acme']['externalAccountBinding'];
   if (raw.acme.externalAccountBinding) {
-    const secret = await readSecret(raw.acme.externalAccountBinding.hmacKey, env);
+    const ref = raw.acme.externalAccountBinding.hmacKey;
+    const secret = await readSecret(ref, env);
     if ('problem' in secret) problems.push(`${origin}: acme.externalAccountBinding.hmacKey: ${secret.problem}`);
-    else externalAccountBinding = { kid: raw.acme.externalAccountBinding.kid, hmacKey: secret.value.trim() };
+    else {
+      const hmacKey = secret.value.trim();
+      registerSecretText(hmacKey);
+      const problem = eabHmacKeyProblem(hmacKey);
+      if (problem) {
+        problems.push(`${origin}: acme.externalAccountBinding.hmacKey: ${describeSecretSource(ref)} ${problem}`);
+      } else externalAccountBinding = { kid: raw.acme.externalAccountBinding.kid, hmacKey };
+    }
   }
   const notify = await resolveNotifySettings(raw, env, origin);
   problems.push(...notify.problems);
@@ -163,5 +179,6 @@ async function resolve(raw: RawConfig, env: Environment, origin: string, options
     certificates,
     ...(notify.alerts ? { alerts: notify.alerts } : {}),
     ...(notify.heartbeat ? { heartbeat: notify.heartbeat } : {}),
+    watch: resolveWatchList(raw.watch),
   };
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { urlProblem } from './url-check.js';
 import { notifySchemas } from '../notify/settings.js';
+import { watchList } from '../watch/settings.js';
 
 /**
  * The declarative configuration: which certificates exist, which names they cover, where they are served, and how
@@ -124,7 +126,16 @@ const acmeSection = z
   .object({
     /** A preset name or the directory URL of any ACME CA. Staging unless production is chosen explicitly. */
     directory: z
-      .union([z.enum(['letsencrypt-staging', 'letsencrypt']), z.url({ protocol: /^https$/ })])
+      .string()
+      .superRefine((value, ctx) => {
+        if (Object.hasOwn(ACME_PRESETS, value)) return;
+        const problem = urlProblem(value);
+        if (problem)
+          ctx.addIssue({
+            code: 'custom',
+            message: `neither letsencrypt, letsencrypt-staging nor a usable URL: ${problem}`,
+          });
+      })
       .default('letsencrypt-staging'),
     /** Required for a directory URL: whether that CA issues publicly trusted certificates (and has account limits). */
     production: z.boolean().optional(),
@@ -138,7 +149,7 @@ const acmeSection = z
   })
   .strict()
   .superRefine((a, ctx) => {
-    const preset = a.directory in ACME_PRESETS;
+    const preset = Object.hasOwn(ACME_PRESETS, a.directory);
     if (!preset && a.production === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -193,6 +204,8 @@ export const configSchema = z
     alerts: notifySchemas(secretRef).alerts.optional(),
     /** A dead-man's-switch URL pinged after every completed run. */
     heartbeat: notifySchemas(secretRef).heartbeat.optional(),
+    /** TLS endpoints the rotator does not manage but checks on every run (see shared/watch). */
+    watch: watchList.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {

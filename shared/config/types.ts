@@ -1,5 +1,6 @@
 import type { KeyType } from '../ports/certificate-authority.js';
 import type { AlertSettings, HeartbeatSettings } from '../notify/settings.js';
+import type { WatchTarget } from '../watch/settings.js';
 
 export interface RenewalPolicy {
   remainingFraction?: number;
@@ -47,4 +48,6 @@ export interface RotatorConfig {
   alerts?: AlertSettings;
   /** Absent when the file has no `heartbeat` section. */
   heartbeat?: HeartbeatSettings;
+  /** Endpoints checked but not managed; empty (or absent in hand-built configs) when nothing is watched. */
+  watch?: WatchTarget[];
 }

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../shared/config/load-config.js';
 import { ConfigError } from '../../../shared/errors.js';
@@ -67,8 +68,11 @@ describe('parseConfig', () => {
       'termsOfServiceAgreed: true',
       'termsOfServiceAgreed: true\n  accountKey: {env: ACME_KEY}',
     );
-    const c = await parseConfig(text, 'rotator.yaml', { ACME_KEY: 'PEM' });
-    expect(c.acme.accountKeyPem).toBe('PEM');
+    const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const c = await parseConfig(text, 'rotator.yaml', { ACME_KEY: pem });
+    expect(c.acme.accountKeyPem).toBe(pem);
   });
 
   const cases: { name: string; text: string; env?: Record<string, string>; expected: RegExp }[] = [
@@ -124,6 +128,20 @@ describe('parseConfig', () => {
       name: 'http directory refused',
       text: valid.replace('letsencrypt-staging', 'http://ca.example/dir'),
       expected: /acme\.directory/,
+    },
+    ...[
+      'https://user:hunter2secret@ca.example/dir',
+      'https://user@ca.example/dir',
+      'https://:hunter2secret@ca.example/dir',
+    ].map((url) => ({
+      name: `directory URL with credentials (${url.replace(/\/\/.*@/, '//…@')})`,
+      text: valid.replace('letsencrypt-staging', url).replace('  email:', '  production: false\n  email:'),
+      expected: /^rotator\.yaml:3: acme\.directory: .*contains a user name or password \(user:password@host\)[^@]*$/,
+    })),
+    {
+      name: 'a directory that is not a URL',
+      text: valid.replace('letsencrypt-staging', 'letsencrypt-production'),
+      expected: /acme\.directory: neither letsencrypt, letsencrypt-staging nor a usable URL: not a URL/,
     },
     {
       name: 'production CA without an account key refuses to run',
