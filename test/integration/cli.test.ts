@@ -2,7 +2,7 @@
  * The command line as a user runs it: the built `slb-cert-rotator` pointed at the emulator (any implementation of the
  * SLB/Alidns contract) by the documented variables, with credentials in the standard ALIBABA_CLOUD_* variables.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +107,49 @@ describe('slb-cert-rotator', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.yaml:\d+: certificates\[0\]\.listeners\[0\]\.port/);
   });
+
+  it('--version of the bundle is the version in package.json', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(await cli(['--version'])).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+  });
+
+  it('an existing --out is a usage error with the command usage, not "invalid configuration"', async () => {
+    const r = await cli(['account', 'create', '--config', configFile, '--out', configFile]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/account create: --out \S+: the file exists; an account key is never overwritten/);
+    expect(r.stderr).toContain('Usage: slb-cert-rotator account create');
+    expect(r.stderr).not.toMatch(/invalid configuration/);
+  });
+
+  it('SIGTERM stops the run: the certificate is reported failed (not rotated), stderr says so, exit 143', async () => {
+    // Every cloud call takes a while, so the signal arrives mid-run; the first answered call shows the run started.
+    const slow = h.world.emulator.faults.latency(1500);
+    try {
+      const before = h.world.emulator.calls.length;
+      const child = spawn(process.execPath, [built.cli, 'run', '--config', configFile, '--force'], {
+        env: { ...process.env, ...env },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      while (h.world.emulator.calls.length === before) await new Promise((r) => setTimeout(r, 50));
+      child.kill('SIGTERM');
+      const code = await exited;
+      expect(code, stderr).toBe(143);
+      expect(stderr).toMatch(/^interrupted by SIGTERM: stopped; the next run continues where this one stopped$/m);
+      const records = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(records.map((r) => r.event)).toEqual(['rotation.outcome', 'rotation.summary']);
+      expect(records[0]).toMatchObject({ certificate: 'site', outcome: 'failed', retryable: true });
+      expect(records[1]).toMatchObject({ ok: false });
+    } finally {
+      slow.cancel();
+    }
+  }, 60_000);
 
   it('account create registers with the CA and writes the key 0600, never to stdout, never overwriting', async () => {
     const keyFile = join(outDir, 'account.pem');
