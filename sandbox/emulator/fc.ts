@@ -131,9 +131,10 @@ export class FcService {
     qualifier: string,
     event: Buffer,
     type: 'Sync' | 'HttpTrigger' = 'Sync',
+    requestId?: string,
   ): Promise<{ invocation: FcInvocation; run: RunResult }> {
     const spec = this.#spec(name);
-    const inv = this.#record(name, qualifier, type, undefined, event);
+    const inv = this.#record(name, qualifier, type, undefined, event, requestId);
     const run = this.#execute(spec, inv, event);
     this.#running.add(run.then(() => undefined));
     const result = await run;
@@ -152,9 +153,16 @@ export class FcService {
     return spec;
   }
 
-  #record(name: string, qualifier: string, type: FcInvocation['type'], taskId: string | undefined, event: Buffer) {
+  #record(
+    name: string,
+    qualifier: string,
+    type: FcInvocation['type'],
+    taskId: string | undefined,
+    event: Buffer,
+    requestId = `1-${randomUUID()}`,
+  ) {
     const inv: FcInvocation = {
-      requestId: `1-${randomUUID()}`,
+      requestId,
       functionName: name,
       qualifier,
       type,

@@ -64,6 +64,7 @@ export async function startHttpTrigger(service: FcService, options: HttpTriggerO
       'LATEST',
       Buffer.from(JSON.stringify(event)),
       'HttpTrigger',
+      requestId,
     );
     respond(res, invocation);
   }
