@@ -6,7 +6,9 @@ import { redact } from './log/redact.js';
  * "the CA is down, the next run will fix it" from "your configuration is wrong, a retry changes nothing".
  *
  * Messages must never contain secrets: adapters build them from codes and names, not from SDK error messages
- * (pop-core embeds the request URL, and with GET every signed parameter, in its messages).
+ * (pop-core embeds the request URL, and with GET every signed parameter, in its messages). A provider's own text
+ * (an error body that echoes the request) still finds its way into some, so every message is redacted when the error
+ * is built: whoever prints it later (a log line, an outcome record, an HTTP answer, the CLI) prints a clean one.
  */
 export type Stage =
   | 'config'
@@ -37,11 +39,12 @@ export class RotatorError extends Error {
   readonly code: string | undefined;
 
   constructor(stage: Stage, message: string, options: RotatorErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(redact(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.stage = stage;
     this.retryable = options.retryable ?? false;
-    this.code = options.code;
+    // A code is the provider's too: an endpoint that echoes the request may put anything there.
+    this.code = options.code === undefined ? undefined : redact(options.code);
   }
 
   /** A plain, secret-free view for logs and outcome records. */
@@ -61,8 +64,9 @@ export class ConfigError extends RotatorError {
   /** One entry per problem, each naming the field (`certificates[0].domains[1]: ...`). */
   readonly issues: readonly string[];
   constructor(issues: readonly string[], options: RotatorErrorOptions = {}) {
-    super('config', `invalid configuration:\n  - ${issues.join('\n  - ')}`, options);
-    this.issues = issues;
+    const clean = issues.map(redact);
+    super('config', `invalid configuration:\n  - ${clean.join('\n  - ')}`, options);
+    this.issues = clean;
   }
 }
 
@@ -85,7 +89,7 @@ export class CloudApiError extends RotatorError {
   ) {
     super(stage, message, options);
     this.action = action;
-    this.requestId = options.requestId;
+    this.requestId = options.requestId === undefined ? undefined : redact(options.requestId);
   }
 }
 
@@ -126,10 +130,9 @@ export class DeadlineError extends RotatorError {
 
 /**
  * Narrow `unknown` to a RotatorError, wrapping anything else as a non-retryable error of the given stage. A foreign
- * message may carry a signed URL or PEM text (httpx, undici, json-bigint): it is redacted here, once for every caller.
+ * message may carry a signed URL or PEM text (httpx, undici, json-bigint): the constructor redacts it.
  */
 export function asRotatorError(err: unknown, stage: Stage): RotatorError {
   if (err instanceof RotatorError) return err;
-  const message = redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
-  return new RotatorError(stage, message, { cause: err });
+  return new RotatorError(stage, err instanceof Error ? `${err.name}: ${err.message}` : String(err), { cause: err });
 }

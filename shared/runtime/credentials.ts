@@ -1,6 +1,7 @@
 import { CredentialsError } from '../errors.js';
+import { registerSecret } from '../log/secret-values.js';
 
-/** Alibaba Cloud credentials. Never log: `describeCredentials` gives a loggable view. */
+/** Alibaba Cloud credentials. Never log them; the secret parts are registered for redaction where they are read. */
 export interface CloudCredentials {
   accessKeyId: string;
   accessKeySecret: string;
@@ -38,6 +39,7 @@ export function credentialsFromFcContext(
     accessKeySecret: creds.accessKeySecret,
     ...(creds.securityToken ? { securityToken: creds.securityToken } : {}),
   };
+  registerCredentials(value);
   return { getCredentials: async () => value };
 }
 
@@ -59,5 +61,15 @@ export function credentialsFromEnvironment(env: Readonly<Record<string, string |
     );
   }
   const value: CloudCredentials = { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) };
+  registerCredentials(value);
   return { getCredentials: async () => value };
+}
+
+/**
+ * From here on, every text the process writes is scrubbed of these values, in any form (see `redact`). The key id is
+ * not secret on its own and appears in support requests; the shape rules still hide it in URLs and form bodies.
+ */
+export function registerCredentials(credentials: CloudCredentials): void {
+  registerSecret(credentials.accessKeySecret);
+  registerSecret(credentials.securityToken);
 }

@@ -1,7 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHmac, randomUUID } from 'node:crypto';
 import PopCore from '@alicloud/pop-core';
 import { CloudApiError, type Stage } from '../../errors.js';
-import { redact } from '../../log/redact.js';
-import type { CredentialsProvider } from '../../runtime/credentials.js';
+import { registerTransientSecret } from '../../log/secret-values.js';
+import { type CloudCredentials, type CredentialsProvider, registerCredentials } from '../../runtime/credentials.js';
 
 type PopRpcClient = {
   request<T>(action: string, params: Record<string, unknown>, opts?: Record<string, unknown>): Promise<T>;
@@ -24,6 +26,12 @@ const RETRYABLE_CODES = new Set([
 ]);
 const TRANSPORT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE', 'ENOTFOUND']);
 
+/**
+ * The credentials one request is signed with. pop-core asks its provider for credentials inside `request`; it must get
+ * the very ones this client computed the signature from, even when the provider would now hand out fresh ones.
+ */
+const signingCredentials = new AsyncLocalStorage<CloudCredentials>();
+
 export interface RpcClientOptions {
   endpoint: string;
   apiVersion: string;
@@ -44,20 +52,28 @@ export interface CallOptions {
 /**
  * A pop-core client that always POSTs (with GET, pop-core puts every signed parameter, the private key included,
  * into the URL and from there into its error messages), retries what can be retried, and turns every failure into a
- * CloudApiError built from the error code and message only.
+ * CloudApiError built from the error code and message only. Before each request it registers the credentials and the
+ * signature the request will carry, so an endpoint that echoes the request cannot put them into a message, a record
+ * or a log line in any form.
  */
 export class AliyunRpcClient {
   readonly #client: PopRpcClient;
+  readonly #credentials: CredentialsProvider;
+  readonly #apiVersion: string;
   readonly #timeoutMs: number;
   readonly #attempts: number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly product: string;
 
   constructor(options: RpcClientOptions) {
+    this.#credentials = options.credentials;
+    this.#apiVersion = options.apiVersion;
     this.#client = new RPCClient({
       endpoint: options.endpoint,
       apiVersion: options.apiVersion,
-      credentialsProvider: options.credentials,
+      credentialsProvider: {
+        getCredentials: async () => signingCredentials.getStore() ?? options.credentials.getCredentials(),
+      },
     });
     this.#timeoutMs = options.timeoutMs ?? 20_000;
     this.#attempts = options.attempts ?? 4;
@@ -68,11 +84,14 @@ export class AliyunRpcClient {
   async call<T>(action: string, params: Record<string, unknown>, options: CallOptions): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#client.request<T>(action, params, {
-          method: 'POST',
-          timeout: this.#timeoutMs,
-          formatParams: false,
-        });
+        const credentials = await this.#credentials.getCredentials();
+        // Registered here as well as where credentials are read: a provider may come from elsewhere (tests, the FC
+        // adapter) or hand out refreshed STS credentials.
+        registerCredentials(credentials);
+        const signed = this.#sign(action, params, credentials);
+        return await signingCredentials.run(credentials, () =>
+          this.#client.request<T>(action, signed, { method: 'POST', timeout: this.#timeoutMs, formatParams: false }),
+        );
       } catch (err) {
         const mapped = this.#map(action, err, options);
         if (!mapped.retryable || attempt >= this.#attempts) throw mapped;
@@ -80,6 +99,27 @@ export class AliyunRpcClient {
         await this.#sleep(Math.random() * Math.min(8000, 500 * 2 ** (attempt - 1)));
       }
     }
+  }
+
+  /**
+   * Fixes the two values pop-core would otherwise choose itself (nonce and timestamp; its own defaults are overridden
+   * by request parameters), recomputes the signature pop-core will send from exactly those parameters, and registers
+   * it. A new nonce for every attempt: the service rejects a reused one.
+   */
+  #sign(action: string, params: Record<string, unknown>, credentials: CloudCredentials): Record<string, unknown> {
+    const signed = { SignatureNonce: randomUUID(), Timestamp: popTimestamp(new Date()), ...params };
+    const sent = {
+      Action: action.slice(0, 1).toUpperCase() + action.slice(1),
+      Format: 'JSON',
+      Version: this.#apiVersion,
+      SignatureMethod: 'HMAC-SHA1',
+      SignatureVersion: '1.0',
+      AccessKeyId: credentials.accessKeyId,
+      ...(credentials.securityToken ? { SecurityToken: credentials.securityToken } : {}),
+      ...signed,
+    };
+    registerTransientSecret(popSignatureV1('POST', sent, credentials.accessKeySecret));
+    return signed;
   }
 
   #map(action: string, err: unknown, options: CallOptions): CloudApiError {
@@ -94,7 +134,8 @@ export class AliyunRpcClient {
       return new CloudApiError(
         options.stage,
         action,
-        `${action} failed: ${code}: ${redact(String(e.data.Message ?? ''))}`,
+        // The provider's code, message and request id may echo the request: CloudApiError redacts all three.
+        `${action} failed: ${code}: ${String(e.data.Message ?? '')}`,
         {
           code,
           retryable: RETRYABLE_CODES.has(code),
@@ -111,10 +152,57 @@ export class AliyunRpcClient {
       ? `no answer within ${this.#timeoutMs} ms`
       : nonJson
         ? 'the answer was not JSON (a gateway error page?)'
-        : `${String(e?.code ?? e?.name ?? 'error')}: ${redact(String(e?.message ?? err))}`;
+        : `${String(e?.code ?? e?.name ?? 'error')}: ${String(e?.message ?? err)}`;
     return new CloudApiError(options.stage, action, `${action} to ${this.product} failed: ${what}`, {
       retryable,
       code: typeof e?.code === 'string' ? e.code : timeout ? 'Timeout' : nonJson ? 'NonJsonResponse' : undefined,
     });
   }
+}
+
+/** pop-core's timestamp: UTC, whole seconds. */
+function popTimestamp(now: Date): string {
+  return `${now.toISOString().slice(0, 19)}Z`;
+}
+
+/** pop-core's `encode`: RFC 3986, so ! ' ( ) * are percent-encoded too. `String()` as encodeURIComponent would. */
+function popEncode(value: unknown): string {
+  return encodeURIComponent(String(value)).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** pop-core's `flatParams`: arrays become `Key.1`, `Key.1.Sub`, … */
+function flattenParams(params: Record<string, unknown>): Record<string, unknown> {
+  const flat: Record<string, unknown> = {};
+  const repeat = (key: string, list: unknown[]): void => {
+    list.forEach((item, i) => {
+      const at = `${key}.${i + 1}`;
+      if (Array.isArray(item)) repeat(at, item);
+      else if (item && typeof item === 'object') {
+        for (const [sub, value] of Object.entries(item)) {
+          if (Array.isArray(value)) repeat(`${at}.${sub}`, value);
+          else flat[`${at}.${sub}`] = value;
+        }
+      } else flat[at] = item;
+    });
+  };
+  for (const [key, value] of Object.entries(params)) {
+    if (Array.isArray(value)) repeat(key, value);
+    else flat[key] = value;
+  }
+  return flat;
+}
+
+/**
+ * Signature version 1 exactly as pop-core 1.8 computes it (lib/rpc.js: sorted, RFC 3986-encoded canonical query;
+ * `METHOD&%2F&encode(query)`; HMAC-SHA1 keyed with `secret&`; base64). Only ever used to know the value to redact:
+ * pop-core signs the request itself.
+ */
+export function popSignatureV1(method: string, params: Record<string, unknown>, accessKeySecret: string): string {
+  const flat = flattenParams(params);
+  const canonical = Object.keys(flat)
+    .sort()
+    .map((key) => `${popEncode(key)}=${popEncode(flat[key])}`)
+    .join('&');
+  const stringToSign = `${method}&${popEncode('/')}&${popEncode(canonical)}`;
+  return createHmac('sha1', `${accessKeySecret}&`).update(stringToSign).digest('base64');
 }
