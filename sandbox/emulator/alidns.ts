@@ -36,6 +36,18 @@ interface Zone {
 export interface AlidnsOptions {
   clock: () => number;
   mirror: ChalltestsrvMirror | undefined;
+  /**
+   * How long after AddDomainRecord has answered a TXT record reaches challtestsrv (the zone's "authoritative
+   * servers"). Default 0: the next timer tick, which is still after the answer, so a client that does not wait for
+   * propagation fails here as it would against the real service.
+   */
+  propagationDelayMs?: number;
+}
+
+/** A TXT value waiting to reach challtestsrv, or on its way there. */
+interface PendingPublish {
+  timer: NodeJS.Timeout | undefined;
+  write: Promise<void> | undefined;
 }
 
 const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'NS', 'SRV', 'CAA', 'REDIRECT_URL', 'FORWARD_URL'] as const;
@@ -80,10 +92,12 @@ export class Alidns implements ProductHandler {
 
   private readonly zones = new Map<string, Zone>();
   private nextRecord = 1_800_000_000_000_000_000n + BigInt(randomInt(1_000_000_000));
-  private propagationDelayMs = 0;
-  private readonly pendingMirrors = new Set<Promise<void>>();
+  private propagationDelayMs: number;
+  private readonly pendingPublishes = new Set<PendingPublish>();
 
-  constructor(private readonly options: AlidnsOptions) {}
+  constructor(private readonly options: AlidnsOptions) {
+    this.propagationDelayMs = validDelay(options.propagationDelayMs ?? 0);
+  }
 
   handle(action: string, params: Params): Promise<Record<string, unknown>> | Record<string, unknown> {
     switch (action) {
@@ -144,7 +158,7 @@ export class Alidns implements ProductHandler {
     };
   }
 
-  private async addDomainRecord(params: Params): Promise<Record<string, unknown>> {
+  private addDomainRecord(params: Params): Record<string, unknown> {
     const zone = this.zoneFromParam(required(params, 'DomainName'));
     const rr = required(params, 'RR');
     // Codes for a bad RR / Type are UNCONFIRMED.
@@ -178,23 +192,8 @@ export class Alidns implements ProductHandler {
       CreateTimestamp: now,
       UpdateTimestamp: now,
     };
-    if (type === 'TXT' && this.options.mirror) {
-      const mirror = this.options.mirror;
-      const fqdn = this.fqdn(zone, rr);
-      if (this.propagationDelayMs > 0) {
-        // The record exists in the API at once and reaches the test DNS later, as with real authoritative servers.
-        const pending = new Promise<void>((resolve) => setTimeout(resolve, this.propagationDelayMs))
-          .then(() => (zone.records.has(record.RecordId) ? mirror.addTxt(fqdn, value) : undefined))
-          .catch((err: unknown) =>
-            console.error('[emulator] challtestsrv mirror failed:', err instanceof Error ? err.message : String(err)),
-          )
-          .finally(() => this.pendingMirrors.delete(pending));
-        this.pendingMirrors.add(pending);
-      } else {
-        await this.mirrorOrFail(() => mirror.addTxt(fqdn, value));
-      }
-    }
     zone.records.set(record.RecordId, record);
+    if (type === 'TXT') this.publishAfterAnswer(zone, record);
     return { RecordId: record.RecordId };
   }
 
@@ -328,13 +327,23 @@ export class Alidns implements ProductHandler {
     return [...this.zones.keys()];
   }
 
-  setPropagationDelay(ms: number): void {
-    this.propagationDelayMs = Math.max(0, ms);
+  /** For records added from now on; `undefined` goes back to the constructor's `propagationDelayMs`. */
+  setPropagationDelay(ms: number | undefined): void {
+    this.propagationDelayMs = validDelay(ms ?? this.options.propagationDelayMs ?? 0);
   }
 
-  /** Resolves when every delayed mirror write has happened (for a clean close). */
+  /**
+   * For a clean close: values still waiting for their delay are never published, and writes already on their way to
+   * challtestsrv are waited for (each ends within the mirror's time-out).
+   */
   async settle(): Promise<void> {
-    await Promise.all([...this.pendingMirrors]);
+    const writes: Promise<void>[] = [];
+    for (const p of this.pendingPublishes) {
+      clearTimeout(p.timer);
+      if (p.write) writes.push(p.write);
+      else this.pendingPublishes.delete(p);
+    }
+    await Promise.all(writes);
   }
 
   // ------------------------------------------------------------------ internals
@@ -379,6 +388,32 @@ export class Alidns implements ProductHandler {
     return ttl;
   }
 
+  /**
+   * Real Alidns answers AddDomainRecord once the record is stored; its authoritative servers serve it some time later.
+   * So the value reaches challtestsrv only after the answer (a timer fires after the response is written), and a
+   * failure to get it there is logged, not answered: the client's own propagation check is what must notice.
+   */
+  private publishAfterAnswer(zone: Zone, record: DomainRecordItem): void {
+    const mirror = this.options.mirror;
+    if (!mirror) return;
+    const fqdn = this.fqdn(zone, record.RR);
+    const pending: PendingPublish = { timer: undefined, write: undefined };
+    pending.timer = setTimeout(() => {
+      // Deleted before it propagated: it never reaches the name servers.
+      if (!zone.records.has(record.RecordId)) {
+        this.pendingPublishes.delete(pending);
+        return;
+      }
+      pending.write = mirror
+        .addTxt(fqdn, record.Value)
+        .catch((err: unknown) =>
+          console.error('[emulator] challtestsrv mirror failed:', err instanceof Error ? err.message : String(err)),
+        )
+        .finally(() => this.pendingPublishes.delete(pending));
+    }, this.propagationDelayMs);
+    this.pendingPublishes.add(pending);
+  }
+
   private async mirrorOrFail(op: () => Promise<void>): Promise<void> {
     try {
       await op();
@@ -398,4 +433,10 @@ export class Alidns implements ProductHandler {
       },
     };
   }
+}
+
+function validDelay(ms: number): number {
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new Error(`propagation delay must be a finite number of ms >= 0, not ${ms}`);
+  return ms;
 }

@@ -94,7 +94,8 @@ export interface FaultHooks {
   setCertificateQuota(regionId: string, quota: number): void;
   setUnreachable(regionId: string, loadBalancerId: string, mode: UnreachableMode | undefined): Promise<void>;
   setTlsFrozen(regionId: string, loadBalancerId: string, port: number, frozen: boolean): void;
-  setDnsPropagationDelay(ms: number): void;
+  /** `undefined`: back to the emulator's configured delay. */
+  setDnsPropagationDelay(ms: number | undefined): void;
   /** Optional so an older wiring still compiles; `allowDeletingReferencedCertificates` needs it. */
   setDeleteReferencedAllowed?(allowed: boolean): void;
 }
@@ -391,8 +392,9 @@ export class Faults {
   }
 
   /**
-   * TXT records reach pebble-challtestsrv `ms` after AddDomainRecord answers (default 0: before it answers).
-   * Deletions are mirrored at once. For testing a propagation check that polls.
+   * TXT records added from now on reach pebble-challtestsrv `ms` after AddDomainRecord answers (without this fault:
+   * the emulator's configured delay, 0 by default, which is still after the answer). Deletions are mirrored before
+   * DeleteDomainRecord answers. For testing a propagation check that polls.
    */
   delayDnsPropagation(ms: number): void {
     this.hooks.setDnsPropagationDelay(ms);
@@ -411,7 +413,7 @@ export class Faults {
       this.hooks.setTlsFrozen(regionId, lbId, Number(port), false);
     }
     this.frozenTls.clear();
-    this.hooks.setDnsPropagationDelay(0);
+    this.hooks.setDnsPropagationDelay(undefined);
     if (this.deleteReferencedAllowed) {
       this.deleteReferencedAllowed = false;
       this.hooks.setDeleteReferencedAllowed?.(false);

@@ -1,5 +1,9 @@
 import { Resolver } from 'node:dns/promises';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Alidns } from '../../sandbox/emulator/alidns.js';
+import { ChalltestsrvMirror } from '../../sandbox/emulator/challtestsrv-mirror.js';
 import { type Emulator, startEmulator } from '../../sandbox/emulator/index.js';
 import { pebbleEnv } from '../support/env.js';
 import { type Body, call, callError, expectCode, popClient } from './helpers.js';
@@ -170,6 +174,17 @@ describe('TXT records mirrored into pebble-challtestsrv', () => {
     }
   };
 
+  /** Waits until the test DNS serves exactly `values` at `name`; fails with what it served last. */
+  const published = async (name: string, values: string[], withinMs = 5000): Promise<void> => {
+    const deadline = Date.now() + withinMs;
+    let seen = await txt(name);
+    while (JSON.stringify(seen) !== JSON.stringify(values) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen = await txt(name);
+    }
+    expect(seen).toEqual(values);
+  };
+
   it('publishes added values and removes exactly the deleted one', async () => {
     const dns = popClient(emu, 'alidns');
     const name = '_acme-challenge.www.example.net';
@@ -185,7 +200,8 @@ describe('TXT records mirrored into pebble-challtestsrv', () => {
       Type: 'TXT',
       Value: 'value-b',
     });
-    expect(await txt(name)).toEqual(['value-a', 'value-b']);
+    // Published after the answer, so it may take a moment.
+    await published(name, ['value-a', 'value-b']);
     await call(dns, 'DeleteDomainRecord', { RecordId: a.RecordId });
     expect(await txt(name)).toEqual(['value-b']);
     await call(dns, 'DeleteDomainRecord', { RecordId: b.RecordId });
@@ -202,5 +218,100 @@ describe('TXT records mirrored into pebble-challtestsrv', () => {
     emu.faults.delayDnsPropagation(0);
     await call(dns, 'DeleteDomainRecord', { RecordId: r.RecordId });
     expect(await txt('example.net')).toEqual([]);
+  });
+
+  it('the constructor option delays publishing; setPropagationDelay(undefined) goes back to it', async () => {
+    const { challtestsrvUrl } = pebbleEnv();
+    const alidns = new Alidns({
+      clock: Date.now,
+      mirror: new ChalltestsrvMirror(challtestsrvUrl),
+      propagationDelayMs: 600,
+    });
+    alidns.addZone('delay.example.net');
+    const add = (value: string) =>
+      alidns.handle('AddDomainRecord', {
+        DomainName: 'delay.example.net',
+        RR: '_acme-challenge',
+        Type: 'TXT',
+        Value: value,
+      }) as Record<string, unknown>;
+    const name = '_acme-challenge.delay.example.net';
+    try {
+      const addedAt = Date.now();
+      add('late');
+      expect(await txt(name)).toEqual([]);
+      await published(name, ['late']);
+      expect(Date.now() - addedAt).toBeGreaterThanOrEqual(600);
+
+      alidns.setPropagationDelay(0);
+      add('soon');
+      await published(name, ['late', 'soon'], 500);
+      alidns.setPropagationDelay(undefined);
+      add('late-again');
+      expect(await txt(name)).toEqual(['late', 'soon']);
+      await published(name, ['late', 'late-again', 'soon']);
+    } finally {
+      await alidns.settle();
+      await new ChalltestsrvMirror(challtestsrvUrl).replaceTxt(name, []);
+    }
+  });
+
+  it('a value deleted before its delay is over never reaches the name servers', async () => {
+    const dns = popClient(emu, 'alidns');
+    emu.faults.delayDnsPropagation(400);
+    const r = await call(dns, 'AddDomainRecord', {
+      DomainName: 'example.net',
+      RR: '_acme-challenge.gone',
+      Type: 'TXT',
+      Value: 'never',
+    });
+    await call(dns, 'DeleteDomainRecord', { RecordId: r.RecordId });
+    await new Promise((res) => setTimeout(res, 600));
+    expect(await txt('_acme-challenge.gone.example.net')).toEqual([]);
+    await emu.faults.reset();
+  });
+
+  it('rejects a negative or non-finite delay, naming it', () => {
+    expect(() => new Alidns({ clock: Date.now, mirror: undefined, propagationDelayMs: -1 })).toThrow(
+      /propagation delay must be .* not -1/,
+    );
+    const alidns = new Alidns({ clock: Date.now, mirror: undefined });
+    expect(() => alidns.setPropagationDelay(Number.NaN)).toThrow(/propagation delay/);
+  });
+});
+
+describe('AddDomainRecord answers before it publishes', () => {
+  it('answers at once and stores the record while challtestsrv does not answer at all; publishes afterwards', async () => {
+    // A management API that takes requests and never answers: an answer that waited for it would take the mirror's
+    // whole time-out (5 s) and then fail.
+    const seen: { path: string; at: number }[] = [];
+    const hanging = createServer((req: IncomingMessage) => {
+      seen.push({ path: req.url ?? '', at: Date.now() });
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const emu = await startEmulator({
+      challtestsrvUrl: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`,
+      tlsListeners: false,
+    });
+    try {
+      emu.alidns.addZone('slow.example');
+      const dns = popClient(emu, 'alidns');
+      const started = Date.now();
+      const r = await call(dns, 'AddDomainRecord', {
+        DomainName: 'slow.example',
+        RR: '_acme-challenge',
+        Type: 'TXT',
+        Value: 'v',
+      });
+      const answeredAt = Date.now();
+      expect(answeredAt - started).toBeLessThan(2000);
+      expect(emu.alidns.records('slow.example').map((x) => x.RecordId)).toEqual([r.RecordId]);
+      while (seen.length === 0 && Date.now() - answeredAt < 3000) await new Promise((res) => setTimeout(res, 20));
+      expect(seen.map((x) => x.path)).toEqual(['/set-txt']);
+    } finally {
+      hanging.closeAllConnections();
+      hanging.close();
+      await emu.close();
+    }
   });
 });
