@@ -47,8 +47,12 @@ const setsOf = (loadBalancerId: string) =>
     .callsOf('SetLoadBalancerHTTPSListenerAttribute')
     .filter((c) => c.params.LoadBalancerId === loadBalancerId).length;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** For tests that issue more than once: each issuance is a real ACME order with DNS-01 on a shared 2-core machine. */
-const SEVERAL_ORDERS_MS = 150_000;
+/**
+ * Each issuance is a real ACME order with DNS-01, and a rotation that should have stopped may go on to deploy and
+ * probe the wire: generous limits, so a broken rule shows as the assertion that names it rather than as a time-out.
+ */
+const ONE_ORDER_MS = 120_000;
+const SEVERAL_ORDERS_MS = 240_000;
 
 /**
  * The harness's composition (real pop-core, real acme-client against Pebble), with a CA that answers the order with
@@ -120,50 +124,62 @@ describe('upload', () => {
 });
 
 describe('compare', () => {
-  it('an ExpireTimeStamp that is not the leaf notAfter is a mismatch: no target moves', async () => {
-    const seeded = await seedListener(h.world, { regionId: REGION, domains: ['expiry.test'], days: 3 });
-    // The fingerprint is right; only the expiry SLB reports is a day off.
-    emu().faults.tamperResponse('UploadServerCertificate', (body) => ({
-      ...body,
-      ExpireTimeStamp: Number(body.ExpireTimeStamp) + 86_400_000,
-    }));
-    const { records } = await h.run([
-      {
-        name: 'expiry',
-        domains: ['expiry.test'],
-        region: REGION,
-        listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
-      },
-    ]);
-    const r = records[0];
-    expect(r?.outcome, r?.reason).toBe('mismatch');
-    expect(r?.reason).toMatch(/ExpireTimeStamp/);
-    expect(setsOf(seeded.loadBalancerId)).toBe(0);
-    expect(emu().slb.binding(REGION, seeded.loadBalancerId, 443).serverCertificateId).toBe(seeded.serverCertificateId);
-  });
-
-  it('a certificate that does not expire later than the one in use is regressed: nothing uploaded, nothing moved', async () => {
-    const region = 'cn-shanghai';
-    // Pebble issues for 90 days; the certificate in use has 200 left.
-    const seeded = await seedListener(h.world, { regionId: region, domains: ['regress.test'], days: 200 });
-    const { records } = await h.run(
-      [
+  it(
+    'an ExpireTimeStamp that is not the leaf notAfter is a mismatch: no target moves',
+    async () => {
+      const seeded = await seedListener(h.world, { regionId: REGION, domains: ['expiry.test'], days: 3 });
+      // The fingerprint is right; only the expiry SLB reports is a day off.
+      emu().faults.tamperResponse('UploadServerCertificate', (body) => ({
+        ...body,
+        ExpireTimeStamp: Number(body.ExpireTimeStamp) + 86_400_000,
+      }));
+      const { records } = await h.run([
         {
-          name: 'regress',
-          domains: ['regress.test'],
-          region,
+          name: 'expiry',
+          domains: ['expiry.test'],
+          region: REGION,
           listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
         },
-      ],
-      { request: { force: true } },
-    );
-    const r = records[0];
-    expect(r?.outcome, r?.reason).toBe('regressed');
-    expect(r?.reason).toMatch(/not later than the one in use/);
-    expect(uploadsIn(region)).toBe(0);
-    expect(setsOf(seeded.loadBalancerId)).toBe(0);
-    expect(emu().slb.binding(region, seeded.loadBalancerId, 443).serverCertificateId).toBe(seeded.serverCertificateId);
-  });
+      ]);
+      const r = records[0];
+      expect(r?.outcome, r?.reason).toBe('mismatch');
+      expect(r?.reason).toMatch(/ExpireTimeStamp/);
+      expect(setsOf(seeded.loadBalancerId)).toBe(0);
+      expect(emu().slb.binding(REGION, seeded.loadBalancerId, 443).serverCertificateId).toBe(
+        seeded.serverCertificateId,
+      );
+    },
+    ONE_ORDER_MS,
+  );
+
+  it(
+    'a certificate that does not expire later than the one in use is regressed: nothing uploaded, nothing moved',
+    async () => {
+      const region = 'cn-shanghai';
+      // Pebble issues for 90 days; the certificate in use has 200 left.
+      const seeded = await seedListener(h.world, { regionId: region, domains: ['regress.test'], days: 200 });
+      const { records } = await h.run(
+        [
+          {
+            name: 'regress',
+            domains: ['regress.test'],
+            region,
+            listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
+          },
+        ],
+        { request: { force: true } },
+      );
+      const r = records[0];
+      expect(r?.outcome, r?.reason).toBe('regressed');
+      expect(r?.reason).toMatch(/not later than the one in use/);
+      expect(uploadsIn(region)).toBe(0);
+      expect(setsOf(seeded.loadBalancerId)).toBe(0);
+      expect(emu().slb.binding(region, seeded.loadBalancerId, 443).serverCertificateId).toBe(
+        seeded.serverCertificateId,
+      );
+    },
+    ONE_ORDER_MS,
+  );
 });
 
 describe('deploy: a change SLB accepted but could not be confirmed is put back', () => {
@@ -199,44 +215,48 @@ describe('deploy: a change SLB accepted but could not be confirmed is put back',
     SEVERAL_ORDERS_MS,
   );
 
-  it('a domain extension whose read-back fails after the change was accepted goes back', async () => {
-    const seeded = await seedListener(h.world, { regionId: REGION, domains: ['www.readfail.test'], days: 3 });
-    const extCert = emu().slb.importCertificate(REGION, {
-      ...(await makeExpiringCertificate(['api.readfail.test'], 3)),
-      name: 'api-by-hand',
-    });
-    const extId = emu().slb.addDomainExtension(
-      REGION,
-      seeded.loadBalancerId,
-      443,
-      'api.readfail.test',
-      extCert.ServerCertificateId,
-    );
-    // Forbidden.RAM is not retried by the client, so exactly the read-back after the change fails.
-    const failing = emu().faults.failReadBack(
-      { regionId: REGION, loadBalancerId: seeded.loadBalancerId, port: 443, domainExtensionId: extId },
-      { code: 'Forbidden.RAM' },
-    );
-    const r = (
-      await h.run([
-        {
-          name: 'readfail',
-          domains: ['api.readfail.test'],
-          region: REGION,
-          domainExtensions: [{ loadBalancerId: seeded.loadBalancerId, port: 443, domain: 'api.readfail.test' }],
-        },
-      ])
-    ).records[0];
-    expect(failing.hits).toBe(1);
-    expect(r?.outcome, r?.reason).toBe('rolled-back');
-    expect(r?.stage).toBe('deploy');
-    expect(r?.reason).toMatch(/Forbidden\.RAM/);
-    const binding = emu().slb.binding(REGION, seeded.loadBalancerId, 443);
-    expect(binding.domainExtensions.find((d) => d.domainExtensionId === extId)?.serverCertificateId).toBe(
-      extCert.ServerCertificateId,
-    );
-    expect(binding.serverCertificateId).toBe(seeded.serverCertificateId);
-  });
+  it(
+    'a domain extension whose read-back fails after the change was accepted goes back',
+    async () => {
+      const seeded = await seedListener(h.world, { regionId: REGION, domains: ['www.readfail.test'], days: 3 });
+      const extCert = emu().slb.importCertificate(REGION, {
+        ...(await makeExpiringCertificate(['api.readfail.test'], 3)),
+        name: 'api-by-hand',
+      });
+      const extId = emu().slb.addDomainExtension(
+        REGION,
+        seeded.loadBalancerId,
+        443,
+        'api.readfail.test',
+        extCert.ServerCertificateId,
+      );
+      // Forbidden.RAM is not retried by the client, so exactly the read-back after the change fails.
+      const failing = emu().faults.failReadBack(
+        { regionId: REGION, loadBalancerId: seeded.loadBalancerId, port: 443, domainExtensionId: extId },
+        { code: 'Forbidden.RAM' },
+      );
+      const r = (
+        await h.run([
+          {
+            name: 'readfail',
+            domains: ['api.readfail.test'],
+            region: REGION,
+            domainExtensions: [{ loadBalancerId: seeded.loadBalancerId, port: 443, domain: 'api.readfail.test' }],
+          },
+        ])
+      ).records[0];
+      expect(failing.hits).toBe(1);
+      expect(r?.outcome, r?.reason).toBe('rolled-back');
+      expect(r?.stage).toBe('deploy');
+      expect(r?.reason).toMatch(/Forbidden\.RAM/);
+      const binding = emu().slb.binding(REGION, seeded.loadBalancerId, 443);
+      expect(binding.domainExtensions.find((d) => d.domainExtensionId === extId)?.serverCertificateId).toBe(
+        extCert.ServerCertificateId,
+      );
+      expect(binding.serverCertificateId).toBe(seeded.serverCertificateId);
+    },
+    ONE_ORDER_MS,
+  );
 });
 
 describe('prune', () => {
@@ -287,29 +307,33 @@ describe('prune', () => {
 });
 
 describe('decide', () => {
-  it('certificates with the same dates renew at different points, and each at the same point on every run', async () => {
-    const pem = await makeExpiringCertificate(['spread.test'], 60);
-    const names = ['alpha', 'beta', 'gamma'];
-    const certificates: SandboxCertificate[] = [];
-    for (const name of names) {
-      // The very same certificate behind each name: only the name differs.
-      const id = emu().slb.importCertificate(REGION, { ...pem, name: `${name}-by-hand` }).ServerCertificateId;
-      const lb = emu().slb.addLoadBalancer(REGION).loadBalancerId;
-      await emu().slb.addHttpsListener(REGION, lb, 443, id);
-      certificates.push({
-        name: `spread-${name}`,
-        domains: ['spread.test'],
-        region: REGION,
-        listeners: [{ loadBalancerId: lb, port: 443 }],
-      });
-    }
-    const renewAt = async () => {
-      const { records } = await h.run(certificates);
-      for (const r of records) expect(r.outcome, r.reason).toBe('not-due');
-      return records.map((r) => r.renewAt);
-    };
-    const first = await renewAt();
-    expect(new Set(first).size).toBe(names.length);
-    expect(await renewAt()).toEqual(first);
-  });
+  it(
+    'certificates with the same dates renew at different points, and each at the same point on every run',
+    async () => {
+      const pem = await makeExpiringCertificate(['spread.test'], 60);
+      const names = ['alpha', 'beta', 'gamma'];
+      const certificates: SandboxCertificate[] = [];
+      for (const name of names) {
+        // The very same certificate behind each name: only the name differs.
+        const id = emu().slb.importCertificate(REGION, { ...pem, name: `${name}-by-hand` }).ServerCertificateId;
+        const lb = emu().slb.addLoadBalancer(REGION).loadBalancerId;
+        await emu().slb.addHttpsListener(REGION, lb, 443, id);
+        certificates.push({
+          name: `spread-${name}`,
+          domains: ['spread.test'],
+          region: REGION,
+          listeners: [{ loadBalancerId: lb, port: 443 }],
+        });
+      }
+      const renewAt = async () => {
+        const { records } = await h.run(certificates);
+        for (const r of records) expect(r.outcome, r.reason).toBe('not-due');
+        return records.map((r) => r.renewAt);
+      };
+      const first = await renewAt();
+      expect(new Set(first).size).toBe(names.length);
+      expect(await renewAt()).toEqual(first);
+    },
+    ONE_ORDER_MS,
+  );
 });
