@@ -12,8 +12,12 @@ export const INSTALL_HINT =
   '`apt-get update && apt-get install -y --no-install-recommends chromium` (as root), or run `bash .ci/run`, ' +
   'which installs it';
 
+export function chromiumInstalled(): boolean {
+  return existsSync(CHROMIUM);
+}
+
 export function assertChromiumInstalled(): void {
-  if (!existsSync(CHROMIUM)) throw new Error(INSTALL_HINT);
+  if (!chromiumInstalled()) throw new Error(INSTALL_HINT);
 }
 
 export interface ChromiumRun {
