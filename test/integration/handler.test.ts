@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxConfigYaml, seedListener } from '../../sandbox/world.js';
 import { type BuildResult, buildAll } from '../../scripts/build.js';
-import { invokeBundle } from '../support/fc-invoke.js';
+import { type Invocation, invokeBundle } from '../support/fc-invoke.js';
 import { type RotationHarness, startRotationHarness } from '../support/rotation-harness.js';
 
 const REGION = 'cn-hangzhou';
@@ -67,7 +67,7 @@ beforeAll(async () => {
   );
   // NODE_EXTRA_CA_CERTS (trust in Pebble) comes from the test runner's environment, which the child inherits.
   env = { ...h.world.endpointEnv, ROTATOR_CONFIG_FILE: configFile };
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await h?.close();
   await rm(outDir, { recursive: true, force: true });
@@ -85,6 +85,7 @@ describe('the bundle', () => {
   });
 });
 
+// Full rotations (an order at Pebble, DNS-01, upload, wire check) get 120 s: a loaded CI machine needs it.
 describe('FC handler', () => {
   it('GET is refused with 405 and an Allow header', async () => {
     const res = (await invokeBundle(bundle(), httpEvent('GET', ''), context(), env)).result as HttpResult;
@@ -106,6 +107,84 @@ describe('FC handler', () => {
     expect(JSON.parse(res.body).error.message).toMatch(/unknown name\(s\) "nope"; configured: shop, api/);
   });
 
+  it('an unknown certificate name gets its 400 even when there are no credentials at all', async () => {
+    const { credentials: _none, ...bare } = context();
+    const res = (
+      await invokeBundle(bundle(), httpEvent('POST', '{"certificates":["nope"]}'), bare, {
+        ...env,
+        ALIBABA_CLOUD_ACCESS_KEY_ID: '',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: '',
+      })
+    ).result as HttpResult;
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body).error.message).toMatch(/unknown name\(s\) "nope"/);
+  });
+
+  it('an explicit empty certificate list is a 400, not "all"', async () => {
+    const run = await invokeBundle(bundle(), httpEvent('POST', '{"certificates":[]}'), context(), env);
+    const res = run.result as HttpResult;
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body).error.message).toMatch(/certificates: an empty list selects nothing/);
+    expect(run.stdout).not.toMatch(/rotation\.outcome/);
+  });
+
+  it('a body that is not a string is a 400, logged as one JSON line by our logger (no stack), nothing by FC`s', async () => {
+    const event = JSON.parse(httpEvent('POST', '')) as Record<string, unknown>;
+    const run = await invokeBundle(bundle(), JSON.stringify({ ...event, body: { force: true } }), context(), env);
+    const res = run.result as HttpResult;
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body).error.message).toBe("the HTTP event's body must be a string, not an object");
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'warn', msg: 'invocation refused', err: { name: 'EventParseError' } });
+    expect(Object.keys(lines[0].err).sort()).toEqual(['message', 'name']);
+    // The local runtime hands the handler `console` as context.logger, as FC hands its own: nothing may use it.
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^fc-local-runtime: handler returned /)]);
+  });
+
+  it('a null event is rejected: the invocation fails, with one log line from our logger', async () => {
+    const run = await invokeFailing('null', context(), env);
+    expect(run.stderr).toMatch(/the handler threw EventParseError: the event must be a JSON object, not null/);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toMatchObject([{ level: 'warn', err: { name: 'EventParseError' } }]);
+  });
+
+  it('the function loads with any ROTATOR_LOG_LEVEL: empty is the default, a typo one warning', async () => {
+    const empty = await invokeBundle(bundle(), httpEvent('GET', ''), context(), { ...env, ROTATOR_LOG_LEVEL: '' });
+    expect((empty.result as HttpResult).statusCode).toBe(405);
+    expect(empty.stdout).not.toMatch(/ROTATOR_LOG_LEVEL/);
+    const typo = await invokeBundle(bundle(), httpEvent('GET', ''), context(), { ...env, ROTATOR_LOG_LEVEL: 'verbos' });
+    expect((typo.result as HttpResult).statusCode).toBe(405);
+    const warnings = typo.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.variable === 'ROTATOR_LOG_LEVEL');
+    expect(warnings).toMatchObject([
+      { level: 'warn', msg: 'ROTATOR_LOG_LEVEL "verbos" is not one of debug, info, warn, error: using "info"' },
+    ]);
+  });
+
+  it('a bad endpoint variable fails the run with a 500 naming it; the function still loads and answers', async () => {
+    const run = await invokeBundle(bundle(), httpEvent('POST', '{"certificates":["api"]}'), context(), {
+      ...env,
+      ROTATOR_SLB_ENDPOINT: 'ftp://user:pw-in-url@slb.example',
+      ROTATOR_DNS_SERVERS: 'ns1.example.com',
+    });
+    const res = run.result as HttpResult;
+    expect(res.statusCode).toBe(500);
+    const issues = JSON.parse(res.body).error.issues as string[];
+    expect(issues.map((i) => i.split(':')[0])).toEqual(['ROTATOR_SLB_ENDPOINT', 'ROTATOR_DNS_SERVERS']);
+    expect(run.stdout + run.stderr + res.body).not.toContain('pw-in-url');
+    expect(run.stdout).not.toMatch(/rotation\.outcome/);
+  });
+
   it('POST {"force":true} answers with the outcome records as JSON', async () => {
     const res = (
       await invokeBundle(bundle(), httpEvent('POST', '{"certificates":["api"],"force":true}'), context(), env)
@@ -117,7 +196,7 @@ describe('FC handler', () => {
     expect(body.outcomes[0]).toMatchObject({ certificate: 'api', outcome: 'rotated' });
     expect(body.outcomes[0].reason).toMatch(/forced/);
     expect(res.body).not.toMatch(/PRIVATE KEY/);
-  });
+  }, 120_000);
   it('the timer event rotates and returns the summary; the records reach stdout as JSON lines', async () => {
     const timer = { triggerTime: '2026-11-22T03:17:00Z', triggerName: 'daily', payload: '{"force":false}' };
     const run = await invokeBundle(bundle(), timer, context(), env);
@@ -149,5 +228,22 @@ describe('FC handler', () => {
     const text = run.stdout + run.stderr;
     for (const secret of h.secrets()) expect(text).not.toContain(secret);
     expect(text).not.toMatch(/PRIVATE KEY/);
-  });
+  }, 120_000);
+
+  it('a direct invocation without a payload (the console`s invoke button) runs every certificate', async () => {
+    const run = await invokeBundle(bundle(), '', context(), env);
+    const summary = run.result as { trigger: string; certificates: number; counts: Record<string, number> };
+    expect(summary).toMatchObject({ trigger: 'invoke', certificates: 2 });
+    expect(summary.counts['not-due']).toBe(2);
+  }, 120_000);
 });
+
+/** An invocation the handler fails: the local runtime exits 1, which execFile reports as an error. */
+async function invokeFailing(event: string, ctx: Record<string, unknown>, e: Record<string, string>) {
+  try {
+    await invokeBundle(bundle(), event, ctx, e);
+  } catch (err) {
+    return err as Invocation & { code: number };
+  }
+  throw new Error('the invocation was expected to fail');
+}
