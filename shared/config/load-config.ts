@@ -35,9 +35,18 @@ export async function loadConfig(
   options: LoadOptions = {},
 ): Promise<RotatorConfig> {
   if (!('file' in source)) return parseConfig(source.text, source.origin, env, options);
-  const read = await readTextFile(source.file, MAX_CONFIG_BYTES);
+  const read = await readConfigText(source.file);
   if ('problem' in read) throw new ConfigError([`${source.file}: ${read.problem}`]);
   return parseConfig(read.text, source.file, env, options);
+}
+
+/**
+ * The text of a configuration file, or what is wrong with the file itself (`is a FIFO (named pipe), not a regular
+ * file`, `is 3145728 bytes; the limit is 1 MiB`, `cannot be read (ENOENT)`), for callers that report that part
+ * differently from what the file says. Never blocks on a FIFO and never reads past the size limit.
+ */
+export function readConfigText(path: string): Promise<{ text: string } | { problem: string }> {
+  return readTextFile(path, MAX_CONFIG_BYTES);
 }
 
 export async function parseConfig(
