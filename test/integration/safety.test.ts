@@ -3,7 +3,7 @@
  * injection): every target, proof on the wire, rollback, resume without a second order, no duplicates, no sprawl,
  * quota pre-flight, other people's certificates left alone.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TAG_NAME } from '../../shared/rotation/tags.js';
 import { makeExpiringCertificate } from '../../sandbox/seed-certificate.js';
 import { seedListener } from '../../sandbox/world.js';
@@ -11,6 +11,9 @@ import { type RotationHarness, startRotationHarness } from '../support/rotation-
 
 const REGION = 'cn-hangzhou';
 let h: RotationHarness;
+// Several real ACME orders and wire checks per test: on a loaded shared machine 30 s turned a slow run into a
+// time-out that hid which assertion, if any, was wrong.
+vi.setConfig({ testTimeout: 240_000 });
 
 beforeAll(async () => {
   h = await startRotationHarness([
