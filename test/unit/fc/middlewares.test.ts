@@ -11,10 +11,14 @@ function fcLogger() {
 }
 
 /** The rotation function's middleware order: context, then parser, then error answers. */
-async function invoke(event: unknown) {
+async function invoke(event: unknown, withContext = true) {
   const ours = recordingLogger();
   const fc = fcLogger();
-  const chain = [invocationContext({ logger: ours }), fcEventParser(), errorResponses({ logger: ours })];
+  const chain = [
+    ...(withContext ? [invocationContext({ logger: ours })] : []),
+    fcEventParser(),
+    errorResponses({ logger: ours }),
+  ];
   const request: MiddyRequest = {
     event,
     context: { requestId: 'r-1', function: { name: 'f', timeout: 0 }, logger: fc.logger } as never,
@@ -54,6 +58,11 @@ describe('event-parse failures', () => {
     expect((request.error as Error).message).toBe('the event must be a JSON object, not null');
     expect(fc).toEqual([]);
     expect(ours.map((e) => e.msg)).toEqual(['invocation refused']);
+  });
+  it('an error before the context middleware ran is still logged through our logger, never FC`s', async () => {
+    const { ours, fc } = await invoke(Buffer.from('[]'), false);
+    expect(fc).toEqual([]);
+    expect(ours).toMatchObject([{ level: 'warn', msg: 'invocation refused' }]);
   });
   it('an empty event (a console invoke without payload) parses as a run of everything', async () => {
     const { request, ours } = await invoke(Buffer.alloc(0));
