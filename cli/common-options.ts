@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { type LoadOptions, loadConfig } from '../shared/config/load-config.js';
+import { type LoadOptions, loadConfig, readConfigText } from '../shared/config/load-config.js';
 import type { RotatorConfig } from '../shared/config/types.js';
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from '../shared/runtime/settings-from-env.js';
 import type { OptionSpec } from './command.js';
@@ -28,10 +27,10 @@ export async function loadConfigOption(
   env: NodeJS.ProcessEnv,
   options: LoadOptions = {},
 ): Promise<RotatorConfig> {
-  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`--config ${path}: cannot be read (${err.code ?? 'error'})`);
-  });
-  return loadConfig({ text, origin: path }, env, options);
+  // The same guarded read as on Function Compute: regular files only, size-capped, never blocking on a FIFO.
+  const read = await readConfigText(path);
+  if ('problem' in read) throw new UsageError(`--config ${path}: ${read.problem}`);
+  return loadConfig({ text: read.text, origin: path }, env, options);
 }
 
 export function logLevelOf(value: string | undefined): LogLevel {

@@ -14,19 +14,29 @@ export function formatTable(records: readonly OutcomeRecord[], summary: SummaryR
     ];
   });
   const header = ['CERTIFICATE', 'REGION', 'OUTCOME', 'EXPIRES', 'GAINED', 'REASON'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  // The reason is last and left unpadded so long messages wrap naturally instead of stretching every row.
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
   const counts = Object.entries(summary.counts)
     .filter(([, n]) => n > 0)
     .map(([o, n]) => `${n} ${o}`)
     .join(', ');
   return [
-    line(header),
-    ...rows.map(line),
+    ...formatColumns(header, rows),
     '',
     `${summary.certificates} certificate(s): ${counts || 'none'} in ${summary.durationMs} ms`,
     '',
   ].join('\n');
+}
+
+/**
+ * Aligned columns, the header first (none when empty). The last column is left unpadded so long text wraps
+ * naturally instead of stretching every row.
+ */
+export function formatColumns(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const all = header.length ? [header, ...rows] : [...rows];
+  const widths = (all[0] ?? []).map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
+  return all.map((cells) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
 }

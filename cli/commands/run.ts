@@ -1,16 +1,12 @@
-import { ConfigError } from '../../shared/errors.js';
-import { createLogger } from '../../shared/log/logger.js';
 import { jsonLineSink, memorySink, type OutcomeSink } from '../../shared/log/outcome-sink.js';
 import type { OutcomeRecord } from '../../shared/rotation/outcome.js';
-import { runRotation, selectCertificates } from '../../shared/rotation/run-rotation.js';
-import { credentialsFromEnvironment } from '../../shared/runtime/credentials.js';
 import { Interrupted, interruptionOf } from '../../shared/runtime/interrupt.js';
-import { wireRotation } from '../../shared/runtime/wire.js';
-import { configOption, loadConfigOption, logLevelOf, logLevelOption } from '../common-options.js';
+import { configOption, logLevelOption } from '../common-options.js';
 import { defineCommand } from '../command.js';
+import { certificateOption, cliRotator } from '../compose-cli.js';
+import { formatPlan } from '../format-plan.js';
 import { formatTable } from '../format-table.js';
 import type { CliIo } from '../io.js';
-import { UsageError } from '../usage-error.js';
 
 export const runCommand = defineCommand({
   path: ['run'],
@@ -22,33 +18,22 @@ unless --json); logs go to stderr. Exit code 0 when every certificate is rotated
 signal ends the process at once).`,
   options: {
     config: configOption,
-    certificate: {
-      type: 'string',
-      multiple: true,
-      value: 'NAME',
-      description: 'only this configured certificate (repeatable; default: all)',
-    },
+    certificate: certificateOption,
     force: { type: 'boolean', description: 'order a new certificate even when none is due' },
+    'dry-run': { type: 'boolean', description: 'print the plan (as `plan` does) and change nothing' },
     json: { type: 'boolean', description: 'JSON lines even when stdout is a terminal' },
     'log-level': logLevelOption,
   },
   async run(values, io) {
-    const level = logLevelOf(values['log-level']);
-    const config = await loadConfigOption(values.config, io.env);
-    const certificates = values.certificate.length > 0 ? values.certificate : undefined;
-    try {
-      selectCertificates(config, certificates);
-    } catch (err) {
-      if (err instanceof ConfigError)
-        throw new UsageError(err.issues.join('; ').replace(/^certificates:/, '--certificate:'));
-      throw err;
-    }
-    const credentials = credentialsFromEnvironment(io.env);
-    const logger = createLogger({ fd: 2, level });
     const table = io.stdout.isTTY === true && !values.json;
     const collected = memorySink();
     const sink: OutcomeSink = table ? collected : jsonLineSink(1);
-    const deps = wireRotation({ config, env: io.env, credentials, logger, sink });
+    const { rotator, certificates } = await cliRotator(values, io, sink);
+    if (values['dry-run']) {
+      const plan = await rotator.plan({ force: values.force, ...(certificates ? { certificates } : {}) });
+      io.stdout.write(table ? formatPlan(plan) : `${JSON.stringify(plan)}\n`);
+      return plan.failures.length > 0 ? 1 : 0;
+    }
     const controller = new AbortController();
     const onSigint = () => controller.abort(new Interrupted('SIGINT'));
     const onSigterm = () => controller.abort(new Interrupted('SIGTERM'));
@@ -56,16 +41,12 @@ signal ends the process at once).`,
     io.signals.once('SIGINT', onSigint);
     io.signals.once('SIGTERM', onSigterm);
     try {
-      const result = await runRotation(
-        config,
-        {
-          trigger: 'cli',
-          force: values.force,
-          ...(certificates ? { certificates } : {}),
-          signal: controller.signal,
-        },
-        deps,
-      );
+      const result = await rotator.run({
+        trigger: 'cli',
+        force: values.force,
+        ...(certificates ? { certificates } : {}),
+        signal: controller.signal,
+      });
       if (table) io.stdout.write(formatTable(collected.records.filter(isOutcome), result.summary));
       return interruptedExit(controller.signal, io) ?? (result.summary.ok ? 0 : 1);
     } catch (err) {

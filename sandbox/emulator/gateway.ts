@@ -58,7 +58,7 @@ export async function startHttpTrigger(service: FcService, options: HttpTriggerO
   async function serve(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const body = await readBody(req);
     if (options.authType === 'function') authenticate(req, body);
-    const event = httpEvent(req, body, requestId, options.clock(), service, triggerId);
+    const event = httpEvent(req, body, requestId, options.clock(), service, triggerId, options.authType);
     const { invocation } = await service.invokeSync(
       options.functionName,
       'LATEST',
@@ -146,8 +146,10 @@ function lowerHeaders(req: IncomingMessage): Record<string, string | undefined> 
 }
 
 /**
- * Headers the function never sees: the caller's signature and STS token are credentials, and a function that logs
- * its event must not be able to leak them. Whether FC's gateway strips them too is UNCONFIRMED.
+ * Headers the function never sees behind a signed (`function`) trigger: the caller's signature and STS token are
+ * credentials the gateway consumed, and a function that logs its event must not be able to leak them. Behind an
+ * anonymous trigger they pass through: there the function does its own authentication (a bearer token). Whether FC's
+ * gateway strips them in either mode is UNCONFIRMED.
  */
 const WITHHELD = new Set(['authorization', 'x-acs-security-token']);
 
@@ -159,6 +161,7 @@ export function httpEvent(
   now: number,
   service: Pick<FcService, 'accountId' | 'region'>,
   triggerId: string,
+  authType: HttpTriggerAuthType = 'function',
 ): Record<string, unknown> {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -167,7 +170,7 @@ export function httpEvent(
   const headers: Record<string, string> = {};
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i] as string;
-    if (WITHHELD.has(name.toLowerCase())) continue;
+    if (authType === 'function' && WITHHELD.has(name.toLowerCase())) continue;
     const value = req.rawHeaders[i + 1] as string;
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
   }

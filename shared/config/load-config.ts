@@ -185,6 +185,7 @@ async function resolve(raw: RawConfig, env: Environment, origin: string, options
     acme: { directoryUrl, production, email: raw.acme.email, accountKeyPem, externalAccountBinding },
     dns: raw.dns,
     slb: raw.slb,
+    status: raw.status,
     certificates,
     ...(notify.alerts ? { alerts: notify.alerts } : {}),
     ...(notify.heartbeat ? { heartbeat: notify.heartbeat } : {}),

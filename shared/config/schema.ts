@@ -206,6 +206,13 @@ export const configSchema = z
     heartbeat: notifySchemas(secretRef).heartbeat.optional(),
     /** TLS endpoints the rotator does not manage but checks on every run (see shared/watch). */
     watch: watchList.optional(),
+    status: z
+      .object({
+        /** A certificate due for longer than this is `overdue` in the status: the rotation is failing. */
+        overdueAfterDays: z.number().min(0).max(60).default(3),
+      })
+      .strict()
+      .default({ overdueAfterDays: 3 }),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -43,6 +43,8 @@ export interface RotatorConfig {
   acme: AcmeSettings;
   dns: { propagationTimeoutSeconds: number; ttl: number };
   slb: { certificateQuota: number; verifyOnWire: boolean; wireSettleSeconds: number };
+  /** Absent in hand-built configurations: the defaults apply. */
+  status?: { overdueAfterDays: number };
   certificates: ManagedCertificate[];
   /** Absent when the file has no `alerts` section: nothing is sent. */
   alerts?: AlertSettings;

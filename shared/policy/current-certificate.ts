@@ -1,5 +1,5 @@
 import type { ServerCertificate, TargetBinding } from '../domain/certificate.js';
-import { isRotatorCertificate, notBeforeFromTags } from '../rotation/tags.js';
+import { isRotatorCertificate, notBeforeFromTags } from '../domain/tags.js';
 import type { CurrentCertificateFacts } from './renewal.js';
 
 export type CurrentSelection =

@@ -34,19 +34,41 @@ export interface RenewalInput {
   ari?: RenewalWindow | null;
 }
 
-export type RenewalDecision = { due: true; reason: string } | { due: false; reason: string; renewAt: Date };
+/**
+ * Stable, machine-readable reasons (for alert rules and API clients); the words say the same with dates and numbers.
+ */
+export type DueCode =
+  'due.forced' | 'due.first-issuance' | 'due.names-uncovered' | 'due.expired' | 'due.ari-window' | 'due.window';
+export type NotDueCode = 'not-due.window' | 'not-due.ari-window';
+
+export type RenewalDecision =
+  | { due: true; code: DueCode; reason: string; renewAt?: Date }
+  | { due: false; code: NotDueCode; reason: string; renewAt: Date };
 
 /** Pure: is this certificate due for renewal, and why. */
 export function decideRenewal(input: RenewalInput): RenewalDecision {
   const { current, now } = input;
-  if (input.force) return { due: true, reason: 'forced by the caller' };
-  if (!current) return { due: true, reason: 'no certificate is in use: first issuance' };
+  if (input.force) return { due: true, code: 'due.forced', reason: 'forced by the caller' };
+  if (!current) return { due: true, code: 'due.first-issuance', reason: 'no certificate is in use: first issuance' };
 
   const missing = input.domains.filter((d) => !current.names.some((n) => n.toLowerCase() === d));
-  if (missing.length > 0) return { due: true, reason: `the certificate in use does not cover ${missing.join(', ')}` };
+  if (missing.length > 0) {
+    return {
+      due: true,
+      code: 'due.names-uncovered',
+      reason: `the certificate in use does not cover ${missing.join(', ')}`,
+    };
+  }
 
   const remainingMs = current.notAfter.getTime() - now.getTime();
-  if (remainingMs <= 0) return { due: true, reason: `expired at ${current.notAfter.toISOString()}` };
+  if (remainingMs <= 0) {
+    return {
+      due: true,
+      code: 'due.expired',
+      reason: `expired at ${current.notAfter.toISOString()}`,
+      renewAt: current.notAfter,
+    };
+  }
   const left = `${formatDays(remainingMs)} left (expires ${current.notAfter.toISOString()})`;
 
   if (input.ari) {
@@ -54,8 +76,14 @@ export function decideRenewal(input: RenewalInput): RenewalDecision {
     const { start, end } = input.ari;
     const at = new Date(start.getTime() + (end.getTime() - start.getTime()) * unitHash(input.spreadKey));
     const window = `the CA's renewal window ${start.toISOString()} – ${end.toISOString()}`;
-    if (now.getTime() >= at.getTime()) return { due: true, reason: `${left}; inside ${window}` };
-    return { due: false, reason: `${left}; renews at ${at.toISOString()} within ${window}`, renewAt: at };
+    if (now.getTime() >= at.getTime())
+      return { due: true, code: 'due.ari-window', reason: `${left}; inside ${window}`, renewAt: at };
+    return {
+      due: false,
+      code: 'not-due.ari-window',
+      reason: `${left}; renews at ${at.toISOString()} within ${window}`,
+      renewAt: at,
+    };
   }
 
   const lifetimeMs = lifetimeOf(current);
@@ -67,9 +95,19 @@ export function decideRenewal(input: RenewalInput): RenewalDecision {
       ? `${input.policy.daysBeforeExpiry} days before expiry${capped ? ', capped at half the lifetime' : ''}`
       : `${formatFraction(input.policy.remainingFraction ?? 1 / 3)} of a ${formatDays(lifetimeMs)} lifetime left`;
   if (now.getTime() >= renewAt.getTime()) {
-    return { due: true, reason: `${left}; renewal window (${rule}) opened ${renewAt.toISOString()}` };
+    return {
+      due: true,
+      code: 'due.window',
+      reason: `${left}; renewal window (${rule}) opened ${renewAt.toISOString()}`,
+      renewAt,
+    };
   }
-  return { due: false, reason: `${left}; renews from ${renewAt.toISOString()} (${rule})`, renewAt };
+  return {
+    due: false,
+    code: 'not-due.window',
+    reason: `${left}; renews from ${renewAt.toISOString()} (${rule})`,
+    renewAt,
+  };
 }
 
 export function lifetimeOf(current: CurrentCertificateFacts): number {

@@ -2,7 +2,7 @@ import type { ServerCertificate } from '../domain/certificate.js';
 import type { RenewalPolicy } from '../config/types.js';
 import { factsOf } from './current-certificate.js';
 import { decideRenewal } from './renewal.js';
-import { fingerprintMatchesTags, isRotatorCertificate } from '../rotation/tags.js';
+import { fingerprintMatchesTags, isRotatorCertificate } from '../domain/tags.js';
 
 /**
  * Pure: a certificate an earlier run already uploaded for this name that is better than the one in use — later

@@ -1,7 +1,7 @@
 import { describeTarget, type TargetBinding } from '../domain/certificate.js';
 import { asRotatorError, DeployError, type RotatorError } from '../errors.js';
-import type { LoadBalancerService } from '../ports/load-balancer.js';
 import type { TargetResult } from './outcome.js';
+import { handlerOf, type TargetHandlers } from './targets.js';
 
 export type DeployResult =
   | { ok: true; targets: TargetResult[] }
@@ -12,7 +12,7 @@ export type DeployResult =
  * run goes back to the certificate it served before, so no target is left on a certificate the run could not verify.
  */
 export async function moveTargets(
-  lb: LoadBalancerService,
+  targets: TargetHandlers,
   bindings: readonly TargetBinding[],
   newCertificateId: string,
 ): Promise<DeployResult> {
@@ -25,14 +25,14 @@ export async function moveTargets(
       continue;
     }
     try {
-      await lb.setBinding(binding.target, newCertificateId);
+      const handler = handlerOf(targets, binding.target);
+      await handler.point(binding.target, newCertificateId);
       moved.push(binding);
-      const readBack = await lb.getBinding(binding.target);
-      if (readBack.serverCertificateId !== newCertificateId) {
-        throw new DeployError(
-          `${name} still serves ${readBack.serverCertificateId} after being set to ${newCertificateId}`,
-          { retryable: true },
-        );
+      const readBack = await handler.read(binding.target);
+      if (readBack !== newCertificateId) {
+        throw new DeployError(`${name} still serves ${readBack} after being set to ${newCertificateId}`, {
+          retryable: true,
+        });
       }
       results.push({ target: name, serverCertificateId: newCertificateId, status: 'moved' });
     } catch (err) {
@@ -43,7 +43,7 @@ export async function moveTargets(
         status: 'failed',
         error: error.message,
       });
-      const rollback = await rollBack(lb, moved, results, newCertificateId);
+      const rollback = await rollBack(targets, moved, results, newCertificateId);
       return { ok: false, error, rolledBack: rollback, targets: [...results, ...pending(bindings, results)] };
     }
   }
@@ -56,7 +56,7 @@ export async function moveTargets(
  * else since (an operator, an overlapping run): it is left as it is rather than undone.
  */
 export async function rollBack(
-  lb: LoadBalancerService,
+  targets: TargetHandlers,
   moved: readonly TargetBinding[],
   results: TargetResult[],
   newCertificateId: string,
@@ -66,12 +66,13 @@ export async function rollBack(
     const name = describeTarget(binding.target);
     const entry = results.find((r) => r.target === name);
     try {
-      const now = await lb.getBinding(binding.target);
-      if (now.serverCertificateId !== newCertificateId && now.serverCertificateId !== binding.serverCertificateId) {
-        if (entry) entry.error = `not rolled back: it now serves ${now.serverCertificateId}, set by someone else`;
+      const handler = handlerOf(targets, binding.target);
+      const now = await handler.read(binding.target);
+      if (now !== newCertificateId && now !== binding.serverCertificateId) {
+        if (entry) entry.error = `not rolled back: it now serves ${now}, set by someone else`;
         continue;
       }
-      await lb.setBinding(binding.target, binding.serverCertificateId);
+      await handler.point(binding.target, binding.serverCertificateId);
       if (entry) Object.assign(entry, { status: 'rolled-back', serverCertificateId: binding.serverCertificateId });
     } catch (err) {
       all = false;

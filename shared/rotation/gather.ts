@@ -1,27 +1,39 @@
 import type { ManagedCertificate } from '../config/types.js';
 import { describeTarget, type ServerCertificate, type Target, type TargetBinding } from '../domain/certificate.js';
-import { CloudApiError, ConfigError } from '../errors.js';
+import { ariCertIdOf, isRotatorCertificate, TAG_NAME } from '../domain/tags.js';
+import { asRotatorError, CloudApiError, ConfigError } from '../errors.js';
 import { selectCurrentCertificate } from '../policy/current-certificate.js';
-import type { LoadBalancerService } from '../ports/load-balancer.js';
-import { type RegionInventory, scanRegion } from './inventory.js';
-import { isRotatorCertificate, TAG_NAME } from './tags.js';
+import type { RenewalInfoSource, RenewalWindow } from '../ports/renewal-info.js';
+import type { RegionInventory } from './inventory.js';
+import type { RegionView } from './region-view.js';
 
-export interface InUse {
+/** What SLB (and the CA's renewal information) says about one managed certificate now: everything the plan needs. */
+export interface Gathered {
+  certificate: ManagedCertificate;
+  /** Every server certificate in the region. */
   certificates: ServerCertificate[];
-  /** Every target this run moves: the configured ones and, with byReference, every one serving the old certificate. */
+  /** Every target the run would move: the configured ones and, with byReference, every one serving the old certificate. */
   bindings: TargetBinding[];
   previous: ServerCertificate | null;
   note: string | undefined;
-  /** The region scan, when byReference needed one. */
+  /** The CA's suggested renewal window for `previous`, when it offers one. */
+  ari: RenewalWindow | null;
+  /** The region scan, when byReference made one (the plan's prune prediction uses it). */
   inventory: RegionInventory | undefined;
+  warnings: string[];
 }
 
-/** Gather: what SLB serves now for one managed certificate. Read-only. */
-export async function gatherInUse(lb: LoadBalancerService, cert: ManagedCertificate): Promise<InUse> {
+/** Gather: what SLB serves now for one managed certificate. Read-only; shares the region's reads with the run. */
+export async function gather(
+  region: RegionView,
+  cert: ManagedCertificate,
+  renewalInfo: RenewalInfoSource | undefined,
+  signal?: AbortSignal,
+): Promise<Gathered> {
   const [certificates, listed, inventory] = await Promise.all([
-    lb.listServerCertificates(),
-    listedBindings(lb, cert),
-    cert.byReference ? scanRegion(lb) : Promise.resolve(undefined),
+    region.certificates(),
+    listedBindings(region, cert),
+    cert.byReference ? region.scan() : Promise.resolve(undefined),
   ]);
   let bindings = listed;
   if (inventory) {
@@ -47,21 +59,38 @@ export async function gatherInUse(lb: LoadBalancerService, cert: ManagedCertific
       { code: 'ServerCertificateId.NotFound' },
     );
   }
+  const previous = selection.kind === 'none' ? null : selection.certificate;
+  const warnings: string[] = [];
+  const ariId = previous ? ariCertIdOf(previous) : undefined;
+  let ari: RenewalWindow | null = null;
+  if (ariId && renewalInfo) {
+    try {
+      ari = await renewalInfo.renewalWindow(ariId, signal ? { signal } : {});
+    } catch (err) {
+      // ARI is advice: without it the lifetime rule still decides.
+      warnings.push(
+        `renewal information unavailable, using the lifetime rule: ${asRotatorError(err, 'decide').message}`,
+      );
+    }
+  }
   return {
+    certificate: cert,
     certificates,
     bindings,
-    previous: selection.kind === 'none' ? null : selection.certificate,
+    previous,
     note: selection.kind === 'bound' ? selection.note : undefined,
+    ari,
     inventory,
+    warnings,
   };
 }
 
-async function listedBindings(lb: LoadBalancerService, cert: ManagedCertificate): Promise<TargetBinding[]> {
+async function listedBindings(region: RegionView, cert: ManagedCertificate): Promise<TargetBinding[]> {
   const listeners = cert.listeners.map((l) =>
-    lb.getBinding({ kind: 'listener', regionId: cert.region, loadBalancerId: l.loadBalancerId, port: l.port }),
+    region.binding({ kind: 'listener', regionId: cert.region, loadBalancerId: l.loadBalancerId, port: l.port }),
   );
   const extensions = cert.domainExtensions.map(async (d): Promise<TargetBinding> => {
-    const found = (await lb.listDomainExtensions(d.loadBalancerId, d.port)).find((e) => e.domain === d.domain);
+    const found = (await region.domainExtensions(d.loadBalancerId, d.port)).find((e) => e.domain === d.domain);
     if (!found) {
       throw new ConfigError([
         `certificates ${cert.name}: domainExtensions: ${d.loadBalancerId}:${d.port} has no SNI domain ${d.domain}`,

@@ -15,8 +15,11 @@ export interface TargetResult {
   /** The certificate the target serves after this run. */
   serverCertificateId: string;
   status: 'moved' | 'unchanged' | 'failed' | 'rolled-back';
-  /** What a TLS connection to the target presented after the move: see `verifyOnWire`. */
-  wire?: 'verified' | 'unreachable' | 'stale';
+  /**
+   * What a TLS connection to the target presented after the move: see `verifyOnWire`. `unverified`: the run was
+   * stopped (deadline or signal) before the target was checked.
+   */
+  wire?: 'verified' | 'unreachable' | 'stale' | 'unverified';
   wireDetail?: string;
   error?: string;
 }

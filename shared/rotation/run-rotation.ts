@@ -1,16 +1,23 @@
 import type { ManagedCertificate, RotatorConfig } from '../config/types.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, DeadlineError, asRotatorError, type RotatorError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { OutcomeSink } from '../log/outcome-sink.js';
+import { planCertificate } from '../plan/make-plan.js';
+import type { CertificatePlan, RunPlan } from '../plan/types.js';
 import type { CertificateAuthority } from '../ports/certificate-authority.js';
 import type { LoadBalancerService } from '../ports/load-balancer.js';
 import type { RenewalInfoSource } from '../ports/renewal-info.js';
 import type { WireProbe } from '../ports/wire-probe.js';
-import { type OutcomeRecord, type SummaryRecord, summarize } from './outcome.js';
-import { rotateCertificate } from './rotate-certificate.js';
+import { buildOutcome } from './build-outcome.js';
+import { executePlan, stopReason } from './execute.js';
+import { type Gathered, gather } from './gather.js';
+import { referencedIds } from './inventory.js';
+import { failureFields, type OutcomeRecord, type SummaryRecord, summarize } from './outcome.js';
+import { RegionView } from './region-view.js';
+import { slbTargetHandlers, type TargetHandlers } from './targets.js';
 
 export interface RunRequest {
-  /** Names of the certificates to consider; all when empty or absent. */
+  /** Names of the certificates to consider; all when absent. */
   certificates?: string[];
   force?: boolean;
   /** `timer`, `http`, `cli`: recorded in the summary. */
@@ -24,6 +31,8 @@ export interface RunDependencies {
   certificateAuthority: () => Promise<CertificateAuthority>;
   renewalInfo?: RenewalInfoSource;
   wireProbe?: WireProbe;
+  /** The handlers per kind of target; SLB listeners and domain extensions over the region's view by default. */
+  targets?: (region: RegionView) => TargetHandlers;
   sleep?: (ms: number) => Promise<void>;
   sink: OutcomeSink;
   clock: () => Date;
@@ -35,9 +44,13 @@ export interface RunResult {
   summary: SummaryRecord;
 }
 
-/** Unknown names are a caller error, reported before anything runs. */
+/** Unknown names, and an explicit empty list, are a caller error, reported before anything runs. */
 export function selectCertificates(config: RotatorConfig, names: readonly string[] | undefined): ManagedCertificate[] {
-  if (!names || names.length === 0) return config.certificates;
+  if (!names) return config.certificates;
+  if (names.length === 0) {
+    // An empty list is a mistake (a filter that matched nothing upstream), not "everything": leave it out for all.
+    throw new ConfigError(['certificates: the list is empty; leave it out to select every configured certificate']);
+  }
   const known = new Map(config.certificates.map((c) => [c.name, c]));
   const unknown = names.filter((n) => !known.has(n));
   if (unknown.length > 0) {
@@ -48,9 +61,90 @@ export function selectCertificates(config: RotatorConfig, names: readonly string
   return [...new Set(names)].map((n) => known.get(n) as ManagedCertificate);
 }
 
+/** The regions of one run: each read at most once, shared by every certificate in it. */
+export class Regions {
+  readonly #views = new Map<string, RegionView>();
+  constructor(private readonly deps: RunDependencies) {}
+  view(regionId: string): RegionView {
+    let view = this.#views.get(regionId);
+    if (!view) {
+      view = new RegionView(this.deps.loadBalancer(regionId));
+      this.#views.set(regionId, view);
+    }
+    return view;
+  }
+}
+
+export type PlanOrFailure = { plan: CertificatePlan; gathered: Gathered } | { failure: RotatorError };
+
+export async function gatherAndPlan(
+  cert: ManagedCertificate,
+  region: RegionView,
+  config: RotatorConfig,
+  deps: RunDependencies,
+  force: boolean,
+  signal: AbortSignal | undefined,
+): Promise<PlanOrFailure> {
+  try {
+    const gathered = await gather(region, cert, deps.renewalInfo, signal);
+    const plan = planCertificate(
+      { ...gathered, referenced: gathered.inventory ? referencedIds(gathered.inventory) : undefined },
+      { force, now: deps.clock(), certificateQuota: config.slb.certificateQuota },
+    );
+    return { plan, gathered };
+  } catch (err) {
+    return {
+      failure: signal?.aborted
+        ? new DeadlineError(`${stopReason(signal)} during gather; the next run continues`, 'gather', { cause: err })
+        : asRotatorError(err, 'gather'),
+    };
+  }
+}
+
+/**
+ * What a run would do now, certificate by certificate: gathers (reads only) and plans. Nothing is ordered and nothing
+ * in SLB or Alidns changes; acme-client is never loaded.
+ */
+export async function planRun(
+  config: RotatorConfig,
+  request: Omit<RunRequest, 'trigger'>,
+  deps: RunDependencies,
+): Promise<RunPlan> {
+  const selected = selectCertificates(config, request.certificates);
+  const regions = new Regions(deps);
+  const plan: RunPlan = {
+    event: 'rotation.plan',
+    generatedAt: deps.clock().toISOString(),
+    certificates: [],
+    failures: [],
+  };
+  for (const cert of selected) {
+    const result = await gatherAndPlan(
+      cert,
+      regions.view(cert.region),
+      config,
+      deps,
+      request.force === true,
+      request.signal,
+    );
+    if ('plan' in result) plan.certificates.push(result.plan);
+    else {
+      plan.failures.push({
+        certificate: cert.name,
+        region: cert.region,
+        stage: result.failure.stage,
+        reason: result.failure.message,
+        ...(result.failure.code ? { errorCode: result.failure.code } : {}),
+      });
+    }
+  }
+  return plan;
+}
+
 /**
  * Rotates the selected certificates one after another (orders, DNS changes and SLB writes stay well inside the
- * providers' rate limits that way), writing one outcome record per certificate as soon as it is known, then a summary.
+ * providers' rate limits that way): gather → plan → execute → record, writing one outcome record per certificate as
+ * soon as it is known, then a summary. Each region is read once and shared by its certificates.
  */
 export async function runRotation(
   config: RotatorConfig,
@@ -59,7 +153,7 @@ export async function runRotation(
 ): Promise<RunResult> {
   const selected = selectCertificates(config, request.certificates);
   const startedAt = deps.clock().getTime();
-  const regions = new Map<string, LoadBalancerService>();
+  const regions = new Regions(deps);
   let ca: Promise<CertificateAuthority> | undefined;
   const certificateAuthority = () => {
     ca ??= deps.certificateAuthority();
@@ -72,29 +166,66 @@ export async function runRotation(
 
   const records: OutcomeRecord[] = [];
   for (const cert of selected) {
-    let lb = regions.get(cert.region);
-    if (!lb) {
-      lb = deps.loadBalancer(cert.region);
-      regions.set(cert.region, lb);
-    }
-    const record = await rotateCertificate(
-      cert,
-      {
-        loadBalancer: lb,
-        certificateAuthority,
-        clock: deps.clock,
-        logger: deps.logger,
-        ...(deps.renewalInfo ? { renewalInfo: deps.renewalInfo } : {}),
-        ...(deps.wireProbe ? { wireProbe: deps.wireProbe } : {}),
-        ...(deps.sleep ? { sleep: deps.sleep } : {}),
-      },
-      { force: request.force === true, ...(request.signal ? { signal: request.signal } : {}) },
-      config.slb,
-    );
+    const began = deps.clock().getTime();
+    const record = await rotateOne(cert, regions.view(cert.region), config, deps, certificateAuthority, request);
+    record.durationMs = deps.clock().getTime() - began;
     records.push(record);
     deps.sink.write(record);
   }
   const summary = summarize(records, request.trigger, deps.clock().getTime() - startedAt);
   deps.sink.write(summary);
   return { records, summary };
+}
+
+async function rotateOne(
+  cert: ManagedCertificate,
+  region: RegionView,
+  config: RotatorConfig,
+  deps: RunDependencies,
+  certificateAuthority: () => Promise<CertificateAuthority>,
+  request: RunRequest,
+): Promise<OutcomeRecord> {
+  const { signal } = request;
+  const planned = signal?.aborted
+    ? {
+        failure: new DeadlineError(`${stopReason(signal)} before this certificate started`, 'gather') as RotatorError,
+      }
+    : await gatherAndPlan(cert, region, config, deps, request.force === true, signal);
+  if ('failure' in planned) {
+    deps.logger.error({ err: planned.failure, certificate: cert.name, region: cert.region }, 'rotation failed');
+    return failedBeforePlan(cert, planned.failure);
+  }
+  const execution = await executePlan(
+    planned.plan,
+    cert,
+    {
+      region,
+      targets: (deps.targets ?? slbTargetHandlers)(region),
+      certificateAuthority,
+      clock: deps.clock,
+      logger: deps.logger,
+      ...(deps.wireProbe ? { wireProbe: deps.wireProbe } : {}),
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    },
+    config.slb,
+    signal,
+  );
+  return buildOutcome(planned.plan, execution, 0);
+}
+
+function failedBeforePlan(cert: ManagedCertificate, error: RotatorError): OutcomeRecord {
+  return {
+    event: 'rotation.outcome',
+    certificate: cert.name,
+    region: cert.region,
+    domains: cert.domains,
+    outcome: 'failed',
+    reason: error.message,
+    previous: null,
+    current: null,
+    daysGained: null,
+    targets: [],
+    durationMs: 0,
+    ...failureFields(error),
+  };
 }

@@ -1,9 +1,7 @@
 import { matchesFingerprint } from '../certs/fingerprint.js';
 import { describeTarget, type TargetBinding } from '../domain/certificate.js';
-import type { LoadBalancerInfo, LoadBalancerService } from '../ports/load-balancer.js';
-import type { RegionInventory } from './inventory.js';
 import type { WireProbe } from '../ports/wire-probe.js';
-import { probeServername } from '../policy/probe-servername.js';
+import { handlerOf, type TargetHandlers } from './targets.js';
 
 export type WireStatus =
   /** The new leaf was presented for the target's name. */
@@ -27,49 +25,24 @@ export interface WireCheckOptions {
 }
 
 /**
- * Proof on the wire: for each moved target, connect to the load balancer's address and listener port with a name
- * the target serves as SNI, and check the presented leaf. SLB applies changes asynchronously, so a stale leaf is
- * retried until the settle time is over before it counts as a failure.
+ * Proof on the wire: for each moved target, connect where its handler says clients reach it, with a name the target
+ * serves as SNI, and check the presented leaf. SLB applies changes asynchronously, so a stale leaf is retried until
+ * the settle time is over before it counts as a failure.
  */
 export async function verifyOnWire(
-  lb: LoadBalancerService,
+  targets: TargetHandlers,
   bindings: readonly TargetBinding[],
-  inventory: RegionInventory | undefined,
   options: WireCheckOptions,
 ): Promise<WireStatus[]> {
-  // Addresses and SNI domains do not change during a run: a region scan made while gathering is reused.
-  const balancers =
-    inventory?.loadBalancers ??
-    new Map<string, LoadBalancerInfo>((await lb.listLoadBalancers()).map((b) => [b.loadBalancerId, b]));
-  const extensionDomains = async (loadBalancerId: string, port: number): Promise<string[]> =>
-    inventory
-      ? inventory.bindings.flatMap((b) =>
-          b.target.kind === 'domain-extension' && b.target.loadBalancerId === loadBalancerId && b.target.port === port
-            ? [b.target.domain]
-            : [],
-        )
-      : (await lb.listDomainExtensions(loadBalancerId, port)).map((d) => d.domain);
   const results: WireStatus[] = [];
   for (const { target } of bindings) {
     const name = describeTarget(target);
-    const address = balancers.get(target.loadBalancerId)?.address;
-    if (!address) {
-      results.push({ target: name, status: 'unreachable', detail: 'DescribeLoadBalancers reports no address' });
+    const endpoint = await handlerOf(targets, target).wireEndpoint(target, options.domains);
+    if ('unreachable' in endpoint) {
+      results.push({ target: name, status: 'unreachable', detail: endpoint.unreachable });
       continue;
     }
-    const servername =
-      target.kind === 'domain-extension'
-        ? probeServername([target.domain])
-        : probeServername(options.domains, await extensionDomains(target.loadBalancerId, target.port));
-    if (!servername) {
-      results.push({
-        target: name,
-        status: 'unreachable',
-        detail: 'no name of the certificate reaches the default certificate',
-      });
-      continue;
-    }
-    results.push(await probeUntilSettled(name, { host: address, port: target.port, servername }, options));
+    results.push(await probeUntilSettled(name, endpoint, options));
   }
   return results;
 }

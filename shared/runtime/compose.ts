@@ -2,7 +2,11 @@ import type { RotatorConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { OutcomeSink } from '../log/outcome-sink.js';
 import type { RunPlan } from '../plan/types.js';
-import { type RunRequest, type RunResult, runRotation } from '../rotation/run-rotation.js';
+import { planRun, type RunRequest, type RunResult, runRotation } from '../rotation/run-rotation.js';
+import { sendHeartbeat } from '../notify/heartbeat.js';
+import { notifyRun } from '../notify/notify-run.js';
+import { statusRun } from '../status/status-run.js';
+import { checkWatchList } from '../watch/check-watch-list.js';
 import type { StatusReport } from '../status/types.js';
 import type { CredentialsProvider } from './credentials.js';
 import { wireRotation } from './wire.js';
@@ -11,21 +15,23 @@ import { wireRotation } from './wire.js';
 export interface PlanRequest {
   certificates?: string[];
   force?: boolean;
+  signal?: AbortSignal;
 }
 
 export interface StatusRequest {
   certificates?: string[];
   /** Adds a live TLS check of every target. */
   wire?: boolean;
+  signal?: AbortSignal;
 }
 
 /** Everything the function, the operator function and the CLI do with the rotator. */
 export interface Rotator {
-  /** What a run would do now, with reasons and the exact API calls; reads only. */
+  /** What a run would do now, with reasons and the exact API calls; reads only, never loads acme-client. */
   plan(request: PlanRequest): Promise<RunPlan>;
   /** Every managed certificate: where it is served, expiry, renewAt, state. Reads only. */
   status(request: StatusRequest): Promise<StatusReport>;
-  /** A rotation run (`dryRun` answers with the plan and changes nothing). */
+  /** A rotation run. */
   run(request: RunRequest): Promise<RunResult>;
 }
 
@@ -38,12 +44,52 @@ export interface ComposeOptions {
   clock?: () => Date;
 }
 
+/** Due for longer than this is `overdue` in the status: three missed daily runs. */
+export const DEFAULT_OVERDUE_AFTER_DAYS = 3;
+
 /** The one composition root: the rotation function, the operator function and the CLI all build the rotator here. */
 export function composeRotator(options: ComposeOptions): Rotator {
   const deps = wireRotation(options);
+  const { config } = options;
   return {
-    plan: () => Promise.reject(new Error('plan: not built yet')),
-    status: () => Promise.reject(new Error('status: not built yet')),
-    run: (request) => runRotation(options.config, request, deps),
+    plan: (request) => planRun(config, request, deps),
+    status: (request) =>
+      statusRun(
+        config,
+        {
+          ...request,
+          overdueAfterDays: config.status?.overdueAfterDays ?? DEFAULT_OVERDUE_AFTER_DAYS,
+        },
+        deps,
+      ),
+    async run(request) {
+      const result = await runRotation(config, request, deps);
+      await afterRun(options, result);
+      return result;
+    },
   };
+}
+
+/**
+ * After every completed run: check the watched endpoints, send the run's one alert, ping the heartbeat. None of it
+ * can fail the run (each logs its own failures), and none of it holds a secret in a log line.
+ */
+async function afterRun(options: ComposeOptions, result: RunResult): Promise<void> {
+  const { config, logger } = options;
+  const clock = options.clock ?? (() => new Date());
+  const watched = config.watch?.length ? await checkWatchList(config.watch, { now: clock() }) : [];
+  await notifyRun({
+    records: result.records,
+    summary: result.summary,
+    served: watched.map((w) => ({
+      certificate: `watch ${w.endpoint}`,
+      region: 'watch',
+      expireTimeStamp: w.expireTime ? Date.parse(w.expireTime) : null,
+      target: `${w.endpoint} (SNI ${w.servername})`,
+    })),
+    alerts: config.alerts,
+    clock,
+    logger,
+  });
+  await sendHeartbeat({ heartbeat: config.heartbeat, ok: result.summary.ok, logger });
 }

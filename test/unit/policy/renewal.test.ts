@@ -16,50 +16,58 @@ describe('decideRenewal', () => {
     policy?: RenewalPolicy;
     force?: boolean;
     due: boolean;
+    code: string;
     reason: RegExp;
   }[] = [
-    { name: 'first issuance', current: null, due: true, reason: /first issuance/ },
+    { name: 'first issuance', current: null, due: true, code: 'due.first-issuance', reason: /first issuance/ },
     {
       name: 'forced even when fresh',
       current: { notBefore: at(-1), notAfter: at(89), uploadedAt: at(-1), names },
       force: true,
       due: true,
+      code: 'due.forced',
       reason: /forced/,
     },
     {
       name: '90-day cert with 60 days left is not due',
       current: { notBefore: at(-30), notAfter: at(60), uploadedAt: at(-30), names },
       due: false,
+      code: 'not-due.window',
       reason: /60 days left.*1\/3 of a 90 days lifetime/,
     },
     {
       name: '90-day cert with 29 days left is due (one third is 30 days)',
       current: { notBefore: at(-61), notAfter: at(29), uploadedAt: at(-61), names },
       due: true,
+      code: 'due.window',
       reason: /window .*opened/,
     },
     {
       name: '45-day cert with 20 days left is not due (one third is 15 days)',
       current: { notBefore: at(-25), notAfter: at(20), uploadedAt: at(-25), names },
       due: false,
+      code: 'not-due.window',
       reason: /45 days lifetime/,
     },
     {
       name: '45-day cert with 14 days left is due',
       current: { notBefore: at(-31), notAfter: at(14), uploadedAt: at(-31), names },
       due: true,
+      code: 'due.window',
       reason: /14 days left/,
     },
     {
       name: 'expired',
       current: { notBefore: at(-100), notAfter: at(-1), uploadedAt: undefined, names },
       due: true,
+      code: 'due.expired',
       reason: /expired/,
     },
     {
       name: 'configured domain not covered',
       current: { notBefore: at(-1), notAfter: at(89), uploadedAt: at(-1), names: ['example.com'] },
       due: true,
+      code: 'due.names-uncovered',
       reason: /does not cover \*\.example\.com/,
     },
     {
@@ -67,6 +75,7 @@ describe('decideRenewal', () => {
       current: { notBefore: at(-59), notAfter: at(31), uploadedAt: undefined, names },
       policy: { daysBeforeExpiry: 30, spread: 0 },
       due: false,
+      code: 'not-due.window',
       reason: /30 days before expiry/,
     },
     {
@@ -74,6 +83,7 @@ describe('decideRenewal', () => {
       current: { notBefore: at(-61), notAfter: at(29), uploadedAt: undefined, names },
       policy: { daysBeforeExpiry: 30, spread: 0 },
       due: true,
+      code: 'due.window',
       reason: /30 days before expiry/,
     },
     {
@@ -81,18 +91,21 @@ describe('decideRenewal', () => {
       current: { notBefore: at(-2), notAfter: at(43), uploadedAt: undefined, names },
       policy: { daysBeforeExpiry: 60, spread: 0 },
       due: false,
+      code: 'not-due.window',
       reason: /60 days before expiry, capped at half the lifetime/,
     },
     {
       name: 'foreign 1-year cert uploaded late: lifetime assumed at least 90 days, due at 30 days left',
       current: { notBefore: undefined, notAfter: at(29), uploadedAt: at(-2), names },
       due: true,
+      code: 'due.window',
       reason: /90 days lifetime/,
     },
     {
       name: 'foreign cert known to have lived a year is judged on a year',
       current: { notBefore: undefined, notAfter: at(100), uploadedAt: at(-265), names },
       due: true,
+      code: 'due.window',
       reason: /365 days lifetime/,
     },
   ];
@@ -107,6 +120,7 @@ describe('decideRenewal', () => {
         spreadKey: 'k',
       });
       expect(d.due).toBe(c.due);
+      expect(d.code).toBe(c.code);
       expect(d.reason).toMatch(c.reason);
       if (!d.due) expect(d.renewAt.getTime()).toBeGreaterThan(now.getTime());
     });
@@ -155,6 +169,7 @@ describe('decideRenewal with ACME Renewal Information', () => {
     it(c.name, () => {
       const d = decide(c.ari, c.c);
       expect(d.due).toBe(c.due);
+      expect(d.code).toBe(c.due ? 'due.ari-window' : 'not-due.ari-window');
       expect(d.reason).toMatch(/the CA's renewal window/);
       if (!d.due) {
         expect(d.renewAt.getTime()).toBeGreaterThanOrEqual(c.ari.start.getTime());
@@ -163,7 +178,9 @@ describe('decideRenewal with ACME Renewal Information', () => {
     });
   }
   it('expiry and uncovered names still win over a window', () => {
-    expect(decide({ start: at(5), end: at(6) }, { ...current, notAfter: at(-1) }).due).toBe(true);
-    expect(decide({ start: at(5), end: at(6) }, { ...current, names: ['example.com'] }).due).toBe(true);
+    expect(decide({ start: at(5), end: at(6) }, { ...current, notAfter: at(-1) }).code).toBe('due.expired');
+    expect(decide({ start: at(5), end: at(6) }, { ...current, names: ['example.com'] }).code).toBe(
+      'due.names-uncovered',
+    );
   });
 });

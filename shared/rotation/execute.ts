@@ -1,0 +1,302 @@
+import { matchesFingerprint } from '../certs/fingerprint.js';
+import type { ManagedCertificate } from '../config/types.js';
+import type { IssuedCertificate, ServerCertificate } from '../domain/certificate.js';
+import { rotatorTags, serverCertificateName } from '../domain/tags.js';
+import { asRotatorError, CloudApiError, DeadlineError, DeployError, RotatorError, type Stage } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { CertificatePlan } from '../plan/types.js';
+import { compareCertificates } from '../policy/compare.js';
+import type { CertificateAuthority } from '../ports/certificate-authority.js';
+import type { WireProbe } from '../ports/wire-probe.js';
+import { interruptionOf } from '../runtime/interrupt.js';
+import { moveTargets, rollBack } from './deploy.js';
+import type { TargetResult } from './outcome.js';
+import { pruneOwnCertificates } from './prune.js';
+import type { RegionView } from './region-view.js';
+import type { TargetHandlers } from './targets.js';
+import { verifyOnWire, type WireStatus } from './verify-wire.js';
+
+export interface ExecuteDependencies {
+  region: RegionView;
+  targets: TargetHandlers;
+  /** Created on first use: loading acme-client and registering the account costs time nobody needs when nothing is due. */
+  certificateAuthority: () => Promise<CertificateAuthority>;
+  /** Proof on the wire; absent or `verifyOnWire: false` means API read-back only. */
+  wireProbe?: WireProbe;
+  clock: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  logger: Logger;
+}
+
+export interface ExecuteSettings {
+  certificateQuota: number;
+  verifyOnWire: boolean;
+  wireSettleSeconds: number;
+}
+
+/** What carrying out a plan came to: the facts the outcome record is built from. */
+export interface Execution {
+  /** The step the run was in last: where a failure happened. */
+  stage: Stage;
+  warnings: string[];
+  /** The certificate uploaded (or reused, or resumed) for the targets. */
+  current?: ServerCertificate;
+  resumed: boolean;
+  /** The comparison stopped the rotation: nothing (more) was changed. */
+  verdict?: { verdict: 'unchanged' | 'regressed' | 'mismatch'; reason: string };
+  /** Each target after the run; absent when the run never reached the targets. */
+  targets?: TargetResult[];
+  /** Moved targets that were put back (`complete`: all of them), and why. */
+  rollback?: { error: RotatorError; complete: boolean; stage: Stage };
+  /** The run stopped (deadline or signal) after the targets were moved and read back, before the wire proved them. */
+  unverified?: string;
+  deleted?: string[];
+  failure?: RotatorError;
+}
+
+/**
+ * Carries out one certificate's plan, step by step: obtain (resume, or preflight → issue → compare → upload →
+ * compare), deploy, verify on the wire, prune. Each step is a named stage; a failure stops the steps and is returned,
+ * never thrown, so the record can say how far the run got.
+ */
+export async function executePlan(
+  plan: CertificatePlan,
+  cert: ManagedCertificate,
+  deps: ExecuteDependencies,
+  settings: ExecuteSettings,
+  signal?: AbortSignal,
+): Promise<Execution> {
+  const log = deps.logger.child({ certificate: cert.name, region: cert.region });
+  const run: Execution = { stage: 'decide', warnings: [], resumed: false };
+  const warn = (w: string) => void run.warnings.push(w);
+  try {
+    if (plan.action === 'none') return run;
+    log.info({ reason: plan.reason, code: plan.code }, 'certificate is due');
+
+    if (plan.resume) {
+      log.info(
+        { serverCertificateId: plan.resume.serverCertificateId },
+        'resuming with a certificate an earlier run uploaded',
+      );
+      run.current = plan.resume;
+      run.resumed = true;
+    } else {
+      run.stage = 'preflight';
+      await ensureQuota(deps.region, cert, plan, settings.certificateQuota, warn);
+
+      run.stage = 'issue';
+      const ca = await deps.certificateAuthority();
+      const issued = await ca.issue({
+        domains: cert.domains,
+        keyType: cert.keyType,
+        ...(plan.replaces ? { replaces: plan.replaces } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      if (issued.cleanupError) warn(`challenge record left behind: ${issued.cleanupError.message}`);
+
+      run.stage = 'compare';
+      const local = compareCertificates({ issued, reported: null, previous: plan.previous });
+      if (local.verdict !== 'ok') {
+        run.verdict = { verdict: local.verdict, reason: `${local.reason}; nothing uploaded` };
+        return run;
+      }
+
+      run.stage = 'upload';
+      run.current = await uploadOnce(deps.region, cert, issued, log);
+
+      run.stage = 'compare';
+      const verdict = compareCertificates({ issued, reported: run.current, previous: plan.previous });
+      if (verdict.verdict !== 'ok') {
+        run.verdict = { verdict: verdict.verdict, reason: `${verdict.reason}; targets not moved` };
+        return run;
+      }
+    }
+    const current = run.current;
+
+    run.stage = 'deploy';
+    const bindings = plan.targets.map((t) => ({ target: t.target, serverCertificateId: t.from }));
+    if (bindings.length === 0) {
+      await prune(deps.region, cert, current, log, run, warn);
+      return run;
+    }
+    const deployed = await moveTargets(deps.targets, bindings, current.serverCertificateId);
+    run.targets = deployed.targets;
+    if (!deployed.ok) {
+      run.rollback = { error: deployed.error, complete: deployed.rolledBack, stage: 'deploy' };
+      return run;
+    }
+
+    run.stage = 'verify';
+    if (settings.verifyOnWire && deps.wireProbe) {
+      const moved = bindings.filter((b) => b.serverCertificateId !== current.serverCertificateId);
+      let failure: RotatorError | undefined;
+      let wire: WireStatus[] = [];
+      try {
+        wire = await verifyOnWire(deps.targets, bindings, {
+          probe: deps.wireProbe,
+          fingerprint: current.fingerprint,
+          domains: cert.domains,
+          settleMs: settings.wireSettleSeconds * 1000,
+          sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+          now: () => deps.clock().getTime(),
+          ...(signal ? { signal } : {}),
+        });
+      } catch (err) {
+        // Targets were moved but could not be checked: they must not stay on an unchecked certificate.
+        failure = new DeployError(`the wire check could not be completed: ${asRotatorError(err, 'verify').message}`, {
+          cause: err,
+          retryable: true,
+        });
+      }
+      if (signal?.aborted && !failure) {
+        // Stopped before every target was seen serving the new leaf: that is not a rotation anyone can rely on.
+        const unseen = run.targets.filter((t) => !wire.some((w) => w.target === t.target && w.status === 'verified'));
+        for (const t of unseen) Object.assign(t, { wire: 'unverified', wireDetail: stopReason(signal) });
+        for (const w of wire.filter((x) => x.status === 'verified')) {
+          const t = run.targets.find((r) => r.target === w.target);
+          if (t) Object.assign(t, { wire: w.status, wireDetail: w.detail });
+        }
+        run.unverified = `${stopReason(signal)} during verify: ${run.targets.length} target(s) moved and read back, ${unseen.length} not verified on the wire (${unseen.map((t) => t.target).join(', ')})`;
+        return run;
+      }
+      for (const w of wire) {
+        const t = run.targets.find((r) => r.target === w.target);
+        if (t) Object.assign(t, { wire: w.status, wireDetail: w.detail });
+        if (w.status === 'unreachable') warn(`not verified on the wire: ${w.target}: ${w.detail}`);
+      }
+      const stale = wire.filter((w) => w.status === 'stale');
+      if (!failure && stale.length > 0) {
+        failure = new DeployError(`the wire check failed: ${stale.map((w) => `${w.target}: ${w.detail}`).join('; ')}`, {
+          retryable: true,
+        });
+      }
+      if (failure) {
+        const complete = await rollBack(deps.targets, moved, run.targets, current.serverCertificateId);
+        run.rollback = { error: failure, complete, stage: 'verify' };
+        return run;
+      }
+    }
+
+    if (run.targets.some((t) => t.wire === 'unreachable')) {
+      // The certificate to roll back to stays until every target has been seen serving the new one.
+      warn('older certificates kept: not every target could be verified on the wire');
+    } else {
+      await prune(deps.region, cert, current, log, run, warn);
+    }
+    return run;
+  } catch (err) {
+    run.failure = signal?.aborted
+      ? new DeadlineError(`${stopReason(signal)} during ${run.stage}; the next run continues`, run.stage, {
+          cause: err,
+        })
+      : asRotatorError(err, run.stage);
+    log.error({ err: run.failure }, 'rotation failed');
+    return run;
+  }
+}
+
+/** "interrupted by SIGTERM" when an operator stopped the run, else the function's deadline. */
+export function stopReason(signal: AbortSignal | undefined): string {
+  return interruptionOf(signal) ?? 'the invocation ran out of time';
+}
+
+/** Before ordering: the upload must fit the region's quota. Makes room from the rotator's own old certificates first. */
+async function ensureQuota(
+  region: RegionView,
+  cert: ManagedCertificate,
+  plan: CertificatePlan,
+  quota: number,
+  warn: (w: string) => void,
+): Promise<void> {
+  // Earlier certificates of this run may have uploaded since the plan was made: count what the region holds now.
+  const before = (await region.certificates()).length;
+  if (before < quota) return;
+  const pruned = await pruneOwnCertificates(region, {
+    name: cert.name,
+    currentId: plan.previous?.serverCertificateId ?? '',
+    retain: 0,
+    relist: false,
+  });
+  for (const p of pruned.problems) warn(p);
+  const count = before - pruned.deleted.length;
+  if (count >= quota) {
+    throw new RotatorError(
+      'preflight',
+      `${cert.region} holds ${count} server certificates and its quota is ${quota}: the new certificate would exceed it. ` +
+        'Delete certificates nothing uses, or raise slb_quota_certs_num in Quota Center and slb.certificateQuota in the configuration',
+      { code: 'QuotaWouldBeExceeded' },
+    );
+  }
+}
+
+/**
+ * Uploads unless the region already has a certificate with this fingerprint (SLB does not deduplicate). When the
+ * answer to an upload is lost, the certificate may exist anyway: look before reporting a failure.
+ */
+async function uploadOnce(
+  region: RegionView,
+  cert: ManagedCertificate,
+  issued: IssuedCertificate,
+  log: Logger,
+): Promise<ServerCertificate> {
+  const same = (await region.certificates()).find((c) => matchesFingerprint(c.fingerprint, issued));
+  if (same) {
+    log.info(
+      { serverCertificateId: same.serverCertificateId },
+      'the issued certificate is already uploaded; reusing it',
+    );
+    return same;
+  }
+  try {
+    const uploaded = await region.lb.uploadServerCertificate({
+      regionId: cert.region,
+      serverCertificateName: serverCertificateName(cert.name, issued),
+      certificatePem: issued.certificatePem,
+      privateKeyPem: issued.privateKeyPem,
+      tags: rotatorTags(cert.name, issued),
+    });
+    region.recordUpload(uploaded);
+    return uploaded;
+  } catch (err) {
+    if (err instanceof CloudApiError && /^(Timeout|ECONNRESET|EPIPE|NonJsonResponse)$/.test(err.code ?? '')) {
+      const found = await region
+        .freshCertificates()
+        .then((all) => all.find((c) => matchesFingerprint(c.fingerprint, issued)))
+        .catch(() => undefined);
+      if (found) return found;
+      // Whether SLB kept it is unknown; the next run finds it (deduplication) or uploads it.
+      throw new CloudApiError('upload', 'UploadServerCertificate', err.message, {
+        cause: err,
+        retryable: true,
+        ...(err.code ? { code: err.code } : {}),
+      });
+    }
+    throw err;
+  }
+}
+
+async function prune(
+  region: RegionView,
+  cert: ManagedCertificate,
+  current: ServerCertificate,
+  log: Logger,
+  run: Execution,
+  warn: (w: string) => void,
+): Promise<void> {
+  try {
+    const result = await pruneOwnCertificates(region, {
+      name: cert.name,
+      currentId: current.serverCertificateId,
+      retain: cert.retain,
+      relist: true,
+    });
+    if (result.deleted.length > 0) {
+      run.deleted = result.deleted;
+      log.info({ deleted: result.deleted }, 'deleted older certificates nothing serves');
+    }
+    for (const p of result.problems) warn(p);
+  } catch (err) {
+    // The rotation itself succeeded; a failed clean-up is retried by the next run.
+    warn(`clean-up of older certificates failed: ${asRotatorError(err, 'cleanup').message}`);
+  }
+}
