@@ -64,6 +64,52 @@ export interface SummaryRecord {
   durationMs: number;
 }
 
+/**
+ * Every field an outcome record, a target result and a summary can carry, for the README's record table (a test
+ * compares them). The `Complete` types below stop compilation when a field is added to a type but not listed here.
+ */
+export const OUTCOME_FIELDS = [
+  'event',
+  'certificate',
+  'region',
+  'domains',
+  'outcome',
+  'reason',
+  'stage',
+  'retryable',
+  'errorCode',
+  'previous',
+  'current',
+  'daysGained',
+  'renewAt',
+  'resumed',
+  'deleted',
+  'targets',
+  'warnings',
+  'durationMs',
+] as const satisfies readonly (keyof OutcomeRecord)[];
+export const TARGET_RESULT_FIELDS = [
+  'target',
+  'serverCertificateId',
+  'status',
+  'wire',
+  'wireDetail',
+  'error',
+] as const satisfies readonly (keyof TargetResult)[];
+export const SUMMARY_FIELDS = [
+  'event',
+  'trigger',
+  'certificates',
+  'counts',
+  'ok',
+  'durationMs',
+] as const satisfies readonly (keyof SummaryRecord)[];
+type Unlisted<T, L extends readonly PropertyKey[]> = Exclude<keyof T, L[number]>;
+export type OutcomeFieldsComplete = [Unlisted<OutcomeRecord, typeof OUTCOME_FIELDS>] extends [never] ? true : never;
+export type TargetFieldsComplete = [Unlisted<TargetResult, typeof TARGET_RESULT_FIELDS>] extends [never] ? true : never;
+export type SummaryFieldsComplete = [Unlisted<SummaryRecord, typeof SUMMARY_FIELDS>] extends [never] ? true : never;
+export const FIELD_LISTS_COMPLETE: OutcomeFieldsComplete & TargetFieldsComplete & SummaryFieldsComplete = true;
+
 export function toRef(
   c: Pick<ServerCertificate, 'serverCertificateId' | 'fingerprint' | 'expireTimeStamp'>,
 ): CertificateRef {
