@@ -85,6 +85,8 @@ export function sandboxConfigYaml(
   certificates: SandboxCertificate[],
   slb: SandboxSlbSettings = {},
   acme: { accountKeyEnv?: string } = {},
+  /** More top-level sections as they appear in the file (`alerts`, `heartbeat`). */
+  extra: Record<string, unknown> = {},
 ): string {
   return stringify({
     acme: {
@@ -97,5 +99,6 @@ export function sandboxConfigYaml(
     dns: { propagationTimeoutSeconds: 30 },
     slb: { wireSettleSeconds: 2, ...slb },
     certificates,
+    ...extra,
   });
 }
