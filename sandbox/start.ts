@@ -1,14 +1,23 @@
 /**
- * `npm start`: the main job on a local sandbox. Starts the test CA (Debian's pebble + pebble-challtestsrv) and the
- * emulator of SLB and Alidns on loopback, seeds a load balancer whose HTTPS listener serves a certificate that
- * expires in a few days, runs the built timer handler exactly as Function Compute calls it, prints the outcome, and
- * stops everything it started.
+ * `npm start`: the main job on a local sandbox. Starts the test CA (Debian's pebble + pebble-challtestsrv), the
+ * emulator of SLB and Alidns on loopback and a local alert/heartbeat receiver, seeds a load balancer whose HTTPS
+ * listener serves a certificate that expires in a few days, prints the CLI's plan, runs the built timer handler
+ * exactly as Function Compute calls it, prints the outcome, the status table, where the status page was written and
+ * what the receiver got, and stops everything it started.
+ *
+ * A second certificate, `legacy`, is seeded for a zone the emulated Alidns does not host: it cannot be renewed and
+ * expires within the warning days, so the run sends an alert and a failure heartbeat, as a real failure would.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { formatPlan, formatStatus } from '../cli/format-plan.js';
+import type { RunPlan } from '../shared/plan/types.js';
+import type { StatusReport } from '../shared/status/types.js';
+import { type NotifySink, type SinkDelivery, startNotifySink } from './notify-sink.js';
 import { matchesFingerprint } from '../shared/certs/fingerprint.js';
 import { TlsWireProbe } from '../shared/adapters/tls/tls-wire-probe.js';
 import { ensurePebbleInstalled, type PebbleSandbox, startPebble } from './pebble.js';
@@ -16,20 +25,28 @@ import { type SandboxWorld, sandboxConfigYaml, seedListener, startWorld } from '
 
 const root = new URL('..', import.meta.url).pathname;
 const bundle = join(root, 'dist', 'rotate', 'index.js');
+const cliBundle = join(root, 'dist', 'cli', 'index.cjs');
+/** Kept after the run for people to open (gitignored). */
+const pageFile = join(root, '.sandbox', 'status.html');
+const runFile = promisify(execFile);
 const REGION = 'cn-hangzhou';
 const ZONE = 'example.com';
 const DOMAINS = ['example.com', '*.example.com'];
+const LEGACY_DOMAINS = ['legacy.example.org'];
 const say = (line: string) => process.stderr.write(`sandbox: ${line}\n`);
 
 async function main(): Promise<number> {
-  if (!existsSync(bundle)) {
-    say(`${bundle} is missing: run \`npm run build\` first (npm start does it for you)`);
+  if (!existsSync(bundle) || !existsSync(cliBundle)) {
+    say(
+      `${existsSync(bundle) ? cliBundle : bundle} is missing: run \`npm run build\` first (npm start does it for you)`,
+    );
     return 2;
   }
   await ensurePebbleInstalled();
   const work = await mkdtemp(join(tmpdir(), 'rotator-sandbox-'));
   let pebble: PebbleSandbox | undefined;
   let world: SandboxWorld | undefined;
+  let sink: NotifySink | undefined;
   try {
     pebble = await startPebble();
     say(`test CA ${pebble.directoryUrl} (DNS ${pebble.dnsServer})`);
@@ -39,19 +56,66 @@ async function main(): Promise<number> {
     const seeded = await seedListener(world, { regionId: REGION, domains: DOMAINS, days: 3 });
     const before = await servedLeaf(world, seeded);
     say(`seeded ${seeded.loadBalancerId}:${seeded.port} serving ${seeded.serverCertificateId} (leaf sha1 ${before})`);
+    const legacy = await seedListener(world, { regionId: REGION, domains: LEGACY_DOMAINS, days: 5 });
+    say(
+      `seeded ${legacy.loadBalancerId}:${legacy.port} for ${LEGACY_DOMAINS.join(', ')}, expiring in 5 days: its zone ` +
+        'is not hosted in the emulated Alidns, so it cannot be renewed (this is the alert you will see)',
+    );
+    sink = await startNotifySink();
+    const notifyEnv = {
+      ROTATOR_SANDBOX_ALERT_URL: sink.alertUrl,
+      ROTATOR_SANDBOX_ALERT_SECRET: sink.alertSecret,
+      ROTATOR_SANDBOX_HEARTBEAT_URL: sink.heartbeatUrl,
+    };
 
     const configFile = join(work, 'rotator.yaml');
     await writeFile(
       configFile,
-      sandboxConfigYaml(pebble, [
+      sandboxConfigYaml(
+        pebble,
+        [
+          {
+            name: 'shop',
+            domains: DOMAINS,
+            region: REGION,
+            listeners: [{ loadBalancerId: seeded.loadBalancerId, port: seeded.port }],
+          },
+          {
+            name: 'legacy',
+            domains: LEGACY_DOMAINS,
+            region: REGION,
+            listeners: [{ loadBalancerId: legacy.loadBalancerId, port: legacy.port }],
+          },
+        ],
+        {},
+        {},
         {
-          name: 'shop',
-          domains: DOMAINS,
-          region: REGION,
-          listeners: [{ loadBalancerId: seeded.loadBalancerId, port: seeded.port }],
+          alerts: {
+            expiryWarningDays: 14,
+            channels: [
+              {
+                type: 'webhook',
+                url: { env: 'ROTATOR_SANDBOX_ALERT_URL' },
+                secret: { env: 'ROTATOR_SANDBOX_ALERT_SECRET' },
+              },
+            ],
+          },
+          heartbeat: { url: { env: 'ROTATOR_SANDBOX_HEARTBEAT_URL' } },
         },
-      ]),
+      ),
     );
+    const key = world.emulator.createAccessKey();
+    const cliEnv = {
+      ...process.env,
+      ...world.endpointEnv,
+      ...notifyEnv,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: key.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: key.accessKeySecret,
+      NODE_EXTRA_CA_CERTS: pebble.tlsCaPath,
+    };
+    say(`the plan (slb-cert-rotator plan --config ${configFile}):`);
+    const plan = await cliJson<RunPlan>(['plan', '--json', '--config', configFile], cliEnv);
+    process.stderr.write(indent(formatPlan(plan)));
     const eventFile = join(work, 'event.json');
     await writeFile(
       eventFile,
@@ -79,10 +143,11 @@ async function main(): Promise<number> {
     const lines = await invoke([join(root, 'sandbox', 'fc-local-runtime.cjs'), bundle, eventFile, contextFile], {
       ...process.env,
       ...world.endpointEnv,
+      ...notifyEnv,
       ROTATOR_CONFIG_FILE: configFile,
       NODE_EXTRA_CA_CERTS: pebble.tlsCaPath,
     });
-    const outcome = lines.find((l) => l.event === 'rotation.outcome');
+    const outcome = lines.find((l) => l.event === 'rotation.outcome' && l.certificate === 'shop');
     if (!outcome) {
       say('no outcome record was printed');
       return 1;
@@ -93,8 +158,25 @@ async function main(): Promise<number> {
     say(
       `the listener now presents leaf sha1 ${after}${served ? ': the new certificate' : ', NOT the new certificate'}`,
     );
+
+    await mkdir(join(root, '.sandbox'), { recursive: true });
+    say(`status (slb-cert-rotator status --config ${configFile} --html ${pageFile}):`);
+    const status = await cliJson<StatusReport>(
+      ['status', '--json', '--config', configFile, '--html', pageFile],
+      cliEnv,
+    );
+    process.stderr.write(indent(`${formatStatus(status)}\n`));
+    say(`status page written to ${pageFile}`);
+
+    say(`the local receiver got ${sink.deliveries.length} request(s):`);
+    for (const d of sink.deliveries) process.stderr.write(indent(`${describeDelivery(d)}\n`));
+    // The run had a failure (legacy), so both should have arrived; say so plainly rather than let silence pass.
+    for (const kind of ['alert', 'heartbeat'] as const) {
+      if (!sink.deliveries.some((d) => d.kind === kind)) say(`WARNING: no ${kind} arrived from the function's run`);
+    }
     return outcome.outcome === 'rotated' && served ? 0 : 1;
   } finally {
+    await sink?.close();
     await world?.close();
     await pebble?.stop();
     await rm(work, { recursive: true, force: true });
@@ -102,13 +184,40 @@ async function main(): Promise<number> {
   }
 }
 
-type Line = { event?: string; outcome?: string; previous?: Ref | null; current?: Ref | null };
+type Line = { event?: string; certificate?: string; outcome?: string; previous?: Ref | null; current?: Ref | null };
 type Ref = { serverCertificateId: string; fingerprint: string; expireTimeStamp: number };
 
 function fmt(ref: Ref | null | undefined): string {
   return ref
     ? `${ref.serverCertificateId} (${ref.fingerprint}, expires ${new Date(ref.expireTimeStamp).toISOString()})`
     : 'none';
+}
+
+const indent = (text: string) => text.replace(/^(?=.)/gm, '    ');
+
+function describeDelivery(d: SinkDelivery): string {
+  if (d.kind === 'heartbeat') return `heartbeat ${d.method} ${d.path}`;
+  if (d.kind === 'alert') {
+    const body = d.body as { title?: string; items?: { code: string; certificate: string; detail: string }[] };
+    return [
+      `alert ${d.method} ${d.path} (X-Signature ${d.signatureValid ? 'valid' : 'INVALID'}): ${body?.title ?? '?'}`,
+      ...(body?.items ?? []).map((i) => `  ${i.code} ${i.certificate}: ${i.detail}`),
+    ].join('\n');
+  }
+  return `unexpected ${d.method} ${d.path}`;
+}
+
+/** The built CLI, as a user runs it, with `--json`: parsed here so the terminal formatting is the CLI's own. */
+async function cliJson<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {
+  try {
+    const { stdout } = await runFile(process.execPath, [cliBundle, ...args], { env });
+    return JSON.parse(stdout) as T;
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    // `plan` exits 1 when a certificate cannot be read, still printing the plan.
+    if (e.stdout) return JSON.parse(e.stdout) as T;
+    throw new Error(`slb-cert-rotator ${args[0]} exited with ${e.code}: ${e.stderr ?? ''}`);
+  }
 }
 
 /** Runs the local FC runtime, passing its stdout through (the JSON lines FC would ship to Log Service). */

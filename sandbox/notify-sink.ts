@@ -1,0 +1,76 @@
+/**
+ * A loopback receiver for the sandbox's alerts (a generic `webhook` channel) and heartbeat pings, so `npm start` can
+ * show what a run sends. It checks the webhook's `X-Signature` the way the README tells receivers to. The tokens in
+ * its URLs stand for the secrets real URLs carry, so what it records never includes them.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SinkDelivery {
+  kind: 'alert' | 'heartbeat' | 'unknown';
+  method: string;
+  /** The path with the token replaced by `<token>`. */
+  path: string;
+  /** For alerts: whether X-Signature matched the shared secret. */
+  signatureValid?: boolean;
+  /** For alerts: the parsed JSON body. */
+  body?: unknown;
+}
+
+export interface NotifySink {
+  alertUrl: string;
+  alertSecret: string;
+  heartbeatUrl: string;
+  deliveries: SinkDelivery[];
+  close(): Promise<void>;
+}
+
+export async function startNotifySink(): Promise<NotifySink> {
+  const token = randomBytes(12).toString('hex');
+  const alertSecret = randomBytes(24).toString('base64url');
+  const deliveries: SinkDelivery[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = new URL(req.url ?? '/', 'http://sink').pathname;
+      const shown = path.split(token).join('<token>');
+      const raw = Buffer.concat(chunks);
+      if (req.method === 'POST' && path === `/hooks/${token}`) {
+        const expected = Buffer.from(`sha256=${createHmac('sha256', alertSecret).update(raw).digest('hex')}`);
+        const given = Buffer.from(String(req.headers['x-signature'] ?? ''));
+        const signatureValid = given.length === expected.length && timingSafeEqual(given, expected);
+        let body: unknown;
+        try {
+          body = JSON.parse(raw.toString('utf8'));
+        } catch {
+          body = undefined;
+        }
+        deliveries.push({ kind: 'alert', method: 'POST', path: shown, signatureValid, body });
+        res.writeHead(signatureValid ? 200 : 401).end();
+        return;
+      }
+      if (req.method === 'GET' && (path === `/ping/${token}` || path === `/ping/${token}/fail`)) {
+        deliveries.push({ kind: 'heartbeat', method: 'GET', path: shown });
+        res.writeHead(200).end('OK');
+        return;
+      }
+      deliveries.push({ kind: 'unknown', method: req.method ?? '', path: shown });
+      res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    alertUrl: `${origin}/hooks/${token}`,
+    alertSecret,
+    heartbeatUrl: `${origin}/ping/${token}`,
+    deliveries,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
