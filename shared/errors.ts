@@ -23,7 +23,9 @@ export type Stage =
   | 'compare'
   | 'deploy'
   | 'verify'
-  | 'cleanup';
+  | 'cleanup'
+  /** Starting another function (the operator's POST /rotate). */
+  | 'invoke';
 
 export interface RotatorErrorOptions {
   cause?: unknown;

@@ -3,6 +3,7 @@ import { accountCreateCommand } from './account-create.js';
 import { planCommand } from './plan.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
+import { triggerCommand } from './trigger.js';
 import { validateCommand } from './validate.js';
 
 /** Every command, in the order `--help` lists them. A new command is a module here and one line below. */
@@ -10,6 +11,7 @@ export const COMMANDS: readonly Command[] = [
   planCommand,
   runCommand,
   statusCommand,
+  triggerCommand,
   validateCommand,
   accountCreateCommand,
 ];

@@ -74,6 +74,8 @@ export interface EmulatorOptions {
   fcAccountId?: string;
   /** `context.region` of functions the emulator runs; default `cn-hangzhou`. */
   fcRegion?: string;
+  /** How long after AddDomainRecord answers a TXT record becomes visible (as on Alidns); default 0. */
+  dnsPropagationDelayMs?: number;
 }
 
 /** Function Compute 3.0: functions, their invocations, and HTTP triggers in front of them. */
@@ -171,12 +173,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const tls = options.tlsListeners === false ? undefined : new TlsListeners();
   const mirror = options.challtestsrvUrl ? new ChalltestsrvMirror(options.challtestsrvUrl) : undefined;
   const slb = new Slb({ clock, certificateQuota: options.certificateQuota ?? DEFAULT_CERTIFICATE_QUOTA, tls });
-  const alidns = new Alidns({ clock, mirror });
+  const alidns = new Alidns({
+    clock,
+    mirror,
+    ...(options.dnsPropagationDelayMs !== undefined ? { propagationDelayMs: options.dnsPropagationDelayMs } : {}),
+  });
   const faults = new Faults({
     setCertificateQuota: (regionId, quota) => slb.setCertificateQuota(regionId, quota),
     setTlsFrozen: (regionId, lbId, port, frozen) => slb.setTlsFrozen(regionId, lbId, port, frozen),
     setUnreachable: (regionId, lbId, mode) => slb.setUnreachable(regionId, lbId, mode),
     setDnsPropagationDelay: (ms) => alidns.setPropagationDelay(ms),
+    setDeleteReferencedAllowed: (allowed) => slb.setDeleteReferencedAllowed(allowed),
   });
   const calls = new CallLog();
   const products = new Map<string, ProductHandler>([

@@ -2,7 +2,7 @@
  * Standalone emulator:
  *   npx tsx sandbox/emulator/main.ts --port 8080 [--challtestsrv http://127.0.0.1:8055]
  *     [--credentials-out FILE] [--zone example.com]... [--load-balancer cn-hangzhou]... [--quota 100]
- *     [--fc-port N] [--function NAME=BUNDLE.js]... [--http-trigger NAME[:anonymous]]...
+ *     [--fc-port N] [--function NAME=BUNDLE.js]... [--http-trigger NAME[:anonymous]]... [--dns-propagation-delay MS]
  *
  * `--function` registers a bundled FC handler (e.g. slb-cert-rotator=dist/rotate/index.js) on the Function Compute
  * endpoint; `--http-trigger` puts an HTTP trigger in front of it (signed, `authType: function`, unless `:anonymous`).
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
       'fc-port': { type: 'string', default: '0' },
       function: { type: 'string', multiple: true },
       'http-trigger': { type: 'string', multiple: true },
+      'dns-propagation-delay': { type: 'string', default: '0' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       'usage: main.ts [--port N] [--challtestsrv URL] [--credentials-out FILE] [--zone NAME]... ' +
         '[--load-balancer REGION]... [--quota N] [--fc-port N] [--function NAME=BUNDLE]... ' +
-        '[--http-trigger NAME[:anonymous]]...\n',
+        '[--http-trigger NAME[:anonymous]]... [--dns-propagation-delay MS]\n',
     );
     return;
   }
@@ -45,6 +46,9 @@ async function main(): Promise<void> {
   if (quota !== undefined && (!Number.isInteger(quota) || quota < 0))
     throw new Error(`invalid --quota ${values.quota}`);
 
+  const dnsDelay = Number(values['dns-propagation-delay']);
+  if (!Number.isInteger(dnsDelay) || dnsDelay < 0)
+    throw new Error(`invalid --dns-propagation-delay ${values['dns-propagation-delay']}`);
   const fcPort = Number(values['fc-port']);
   if (!Number.isInteger(fcPort) || fcPort < 0 || fcPort > 65535)
     throw new Error(`invalid --fc-port ${values['fc-port']}`);
@@ -57,6 +61,7 @@ async function main(): Promise<void> {
   const emu = await startEmulator({
     port,
     fcPort,
+    dnsPropagationDelayMs: dnsDelay,
     ...(values.challtestsrv ? { challtestsrvUrl: values.challtestsrv } : {}),
     ...(quota === undefined ? {} : { certificateQuota: quota }),
   });

@@ -1,6 +1,6 @@
 import { ConfigError, RotatorError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { redact } from '../log/redact.js';
+import { redact, redactDeep } from '../log/redact.js';
 import type { MiddyRequest, RotatorContext } from './context.js';
 import { EventParseError, parseFcEvent } from './events.js';
 import { BadRequestError } from './run-request.js';
@@ -67,7 +67,8 @@ export function jsonResponse(statusCode: number, body: unknown, headers: Record<
   return {
     statusCode,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-    body: `${JSON.stringify(body, null, 2)}\n`,
+    // Every string of every answer is scrubbed of the secrets the process holds, whatever field carries it.
+    body: `${JSON.stringify(redactDeep(body), null, 2)}\n`,
   };
 }
 

@@ -63,8 +63,7 @@ export function fcOperatorServices(env: Env, context: RotatorContext): OperatorS
         accountId: context.accountId,
         region: context.region,
         credentials: credentialsFromFcContext(context.credentials, env),
-        // No stage fits "queue the run" better: it is the step before the run's own gather.
-        stage: 'preflight',
+        stage: 'invoke',
         endpoint: fcEndpointOverride(env),
       });
       // The rotation function reads the same {certificates?, force?} from a direct invocation's payload.

@@ -2,7 +2,6 @@ import { AlidnsProvider } from '../adapters/aliyun/alidns-provider.js';
 import { AliyunRpcClient } from '../adapters/aliyun/rpc-client.js';
 import { SlbLoadBalancer } from '../adapters/aliyun/slb-load-balancer.js';
 import { AcmeRenewalInfo } from '../adapters/acme/renewal-info.js';
-import { parseDnsServers } from '../adapters/dns/dns-servers.js';
 import { TlsWireProbe } from '../adapters/tls/tls-wire-probe.js';
 import type { RotatorConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
@@ -10,7 +9,7 @@ import type { OutcomeSink } from '../log/outcome-sink.js';
 import type { CertificateAuthority } from '../ports/certificate-authority.js';
 import type { RunDependencies } from '../rotation/run-rotation.js';
 import type { CredentialsProvider } from './credentials.js';
-import { resolveEndpoints } from './endpoints.js';
+import { serviceSettingsFromEnvironment } from './settings-from-env.js';
 
 export interface WireOptions {
   config: RotatorConfig;
@@ -24,9 +23,8 @@ export interface WireOptions {
 /** The composition root: real adapters for the real cloud (or anything that speaks its protocol, via endpoints). */
 export function wireRotation(options: WireOptions): RunDependencies {
   const { config, env, credentials, logger } = options;
-  const endpoints = resolveEndpoints(env);
-  // Parsed now so a malformed ROTATOR_DNS_SERVERS fails the run before anything is ordered.
-  const dnsServers = parseDnsServersFromEnv(env);
+  // Parsed now, in one place, so a malformed variable fails the run before anything is ordered.
+  const { endpoints, dnsServers } = serviceSettingsFromEnvironment(env);
   return {
     loadBalancer: (regionId) =>
       new SlbLoadBalancer(
@@ -67,9 +65,4 @@ export function wireRotation(options: WireOptions): RunDependencies {
     clock: options.clock ?? (() => new Date()),
     logger,
   };
-}
-
-function parseDnsServersFromEnv(env: Readonly<Record<string, string | undefined>>): string[] | undefined {
-  const raw = env.ROTATOR_DNS_SERVERS?.trim();
-  return raw ? parseDnsServers(raw, 'ROTATOR_DNS_SERVERS') : undefined;
 }

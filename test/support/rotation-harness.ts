@@ -10,7 +10,8 @@ import { parseConfig } from '../../shared/config/load-config.js';
 import { createLogger } from '../../shared/log/logger.js';
 import { memorySink } from '../../shared/log/outcome-sink.js';
 import type { OutcomeRecord, SummaryRecord } from '../../shared/rotation/outcome.js';
-import { type RunRequest, runRotation } from '../../shared/rotation/run-rotation.js';
+import type { RunPlan } from '../../shared/plan/types.js';
+import { planRun, type RunRequest, runRotation } from '../../shared/rotation/run-rotation.js';
 import { credentialsFromFcContext } from '../../shared/runtime/credentials.js';
 import { wireRotation } from '../../shared/runtime/wire.js';
 import { pebbleEnv } from './env.js';
@@ -36,6 +37,8 @@ export interface RotationHarness {
   ca: AcmeTestCa;
   /** Runs the real use case with the real adapters (pop-core against the emulator, acme-client against Pebble). */
   run(certificates: SandboxCertificate[], options?: RunOptions): Promise<HarnessRun>;
+  /** The plan a run with the same configuration would follow now (reads only). */
+  plan(certificates: SandboxCertificate[], options?: RunOptions): Promise<RunPlan>;
   /** Credentials the runs use, to check that none of them leaks. */
   secrets(): string[];
   /** Environment for a separate process (the CLI): the emulator's endpoints and a new long-term key. */
@@ -52,41 +55,49 @@ export async function startRotationHarness(zones: string[]): Promise<RotationHar
   };
   const world = await startWorld(ca, zones);
   const sts = world.emulator.issueStsCredentials();
+  /** The real composition (pop-core against the emulator, acme-client against Pebble) for one configuration. */
+  const compose = async (certificates: SandboxCertificate[], options: RunOptions) => {
+    const key = 'ROTATOR_TEST_ACCOUNT_KEY';
+    const config = await parseConfig(
+      sandboxConfigYaml(
+        options.ca ?? ca,
+        certificates,
+        options.slb,
+        options.accountKeyPem ? { accountKeyEnv: key } : {},
+      ),
+      'test.yaml',
+      options.accountKeyPem ? { [key]: options.accountKeyPem } : {},
+    );
+    let text = '';
+    const logger = createLogger({
+      fd: 2,
+      level: 'debug',
+      stream: {
+        write(line) {
+          text += line;
+        },
+      },
+    });
+    const deps = wireRotation({
+      config,
+      env: world.endpointEnv,
+      credentials: credentialsFromFcContext(sts),
+      logger,
+      sink: memorySink(),
+    });
+    return { config, deps, logs: () => text };
+  };
   return {
     world,
     ca,
     async run(certificates, options = {}) {
-      const key = 'ROTATOR_TEST_ACCOUNT_KEY';
-      const config = await parseConfig(
-        sandboxConfigYaml(
-          options.ca ?? ca,
-          certificates,
-          options.slb,
-          options.accountKeyPem ? { accountKeyEnv: key } : {},
-        ),
-        'test.yaml',
-        options.accountKeyPem ? { [key]: options.accountKeyPem } : {},
-      );
-      let logs = '';
-      const logger = createLogger({
-        fd: 2,
-        level: 'debug',
-        stream: {
-          write(line) {
-            logs += line;
-          },
-        },
-      });
-      const sink = memorySink();
-      const deps = wireRotation({
-        config,
-        env: world.endpointEnv,
-        credentials: credentialsFromFcContext(sts),
-        logger,
-        sink,
-      });
+      const { config, deps, logs } = await compose(certificates, options);
       const result = await runRotation(config, { trigger: 'test', ...options.request }, deps);
-      return { ...result, logs };
+      return { ...result, logs: logs() };
+    },
+    async plan(certificates, options = {}) {
+      const { config, deps } = await compose(certificates, options);
+      return planRun(config, { ...options.request }, deps);
     },
     secrets: () => [sts.accessKeySecret, sts.securityToken, world.emulator.credentials.accessKeySecret],
     cliEnv() {
