@@ -2,11 +2,11 @@ import { loadConfig } from '../config/load-config.js';
 import type { RotatorConfig } from '../config/types.js';
 import { jsonLineSink, memorySink, teeSink } from '../log/outcome-sink.js';
 import { ConfigError } from '../errors.js';
-import { runRotation, selectCertificates } from '../rotation/run-rotation.js';
+import { selectCertificates } from '../rotation/run-rotation.js';
+import { composeRotator } from '../runtime/compose.js';
 import { configSourceFromEnvironment } from '../runtime/config-source.js';
 import { credentialsFromFcContext } from '../runtime/credentials.js';
 import { serviceSettingsFromEnvironment } from '../runtime/settings-from-env.js';
-import { wireRotation } from '../runtime/wire.js';
 import type { RotatorContext } from './context.js';
 import type { FcEvent } from './events.js';
 import { type HttpResponse, jsonResponse } from './middlewares.js';
@@ -63,23 +63,19 @@ async function run(event: FcEvent, request: ReturnType<typeof parseRunRequest>, 
   // Then the deployment's: every bad variable named at once, before credentials are looked at.
   serviceSettingsFromEnvironment(env);
   const collected = memorySink();
-  const deps = wireRotation({
+  const rotator = composeRotator({
     config,
     env,
     credentials: credentialsFromFcContext(context.credentials, env),
     logger: context.logger,
     sink: teeSink(jsonLineSink(1), collected),
   });
-  const result = await runRotation(
-    config,
-    {
-      trigger: event.kind,
-      force: request.force === true,
-      ...(request.certificates ? { certificates: request.certificates } : {}),
-      signal: context.deadline,
-    },
-    deps,
-  );
+  const result = await rotator.run({
+    trigger: event.kind,
+    force: request.force === true,
+    ...(request.certificates ? { certificates: request.certificates } : {}),
+    signal: context.deadline,
+  });
   if (event.kind === 'http') {
     return jsonResponse(200, { summary: result.summary, outcomes: result.records }) satisfies HttpResponse;
   }
