@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { listen } from './listen.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { CredentialStore } from './credentials.js';
 import { ApiError } from './errors.js';
 import { type FcFunctionSpec, type RunResult, runFunction } from './fc-function-runner.js';
@@ -220,14 +220,7 @@ export async function startFcApiServer(
       res.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, options.port, options.host);
   return { endpoint: `http://${options.host}:${port}`, close: () => closeServer(server) };
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { listen } from './listen.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { CredentialStore } from './credentials.js';
 import { ApiError } from './errors.js';
 import { closeServer, type FcInvocation, type FcService, readBody, sendFcError } from './fc.js';
@@ -121,14 +121,7 @@ export async function startHttpTrigger(service: FcService, options: HttpTriggerO
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, options.port, options.host);
   return {
     url: `http://${options.host}:${port}`,
     authType: options.authType,

@@ -1,10 +1,8 @@
-import { loadConfig } from '../config/load-config.js';
-import type { RotatorConfig } from '../config/types.js';
 import { jsonLineSink, memorySink, teeSink } from '../log/outcome-sink.js';
 import { ConfigError } from '../errors.js';
 import { selectCertificates } from '../rotation/run-rotation.js';
 import { composeRotator } from '../runtime/compose.js';
-import { configSourceFromEnvironment } from '../runtime/config-source.js';
+import { configLoaderFromEnvironment } from '../runtime/config-source.js';
 import { credentialsFromFcContext } from '../runtime/credentials.js';
 import { serviceSettingsFromEnvironment } from '../runtime/settings-from-env.js';
 import type { RotatorContext } from './context.js';
@@ -14,15 +12,7 @@ import { BadRequestError, parseRunRequest } from './run-request.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-// The configuration only changes with a deployment, so one parse per instance; a failed parse is not cached.
-let cachedConfig: Promise<RotatorConfig> | undefined;
-function configFor(env: Env): Promise<RotatorConfig> {
-  cachedConfig ??= loadConfig(configSourceFromEnvironment(env), env);
-  cachedConfig.catch(() => {
-    cachedConfig = undefined;
-  });
-  return cachedConfig;
-}
+const configFor = configLoaderFromEnvironment();
 
 /**
  * The run this instance is doing now. The deployment allows one instance and one request per instance

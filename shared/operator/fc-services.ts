@@ -1,12 +1,10 @@
 import { Fc2FunctionInvoker } from '../adapters/fc/fc2-function-invoker.js';
 import { fcEndpointOverride } from '../adapters/fc/fc-endpoint.js';
-import { loadConfig } from '../config/load-config.js';
-import type { RotatorConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import type { RotatorContext } from '../fc/context.js';
 import { jsonLineSink } from '../log/outcome-sink.js';
 import { composeRotator, type Rotator } from '../runtime/compose.js';
-import { configSourceFromEnvironment } from '../runtime/config-source.js';
+import { configLoaderFromEnvironment } from '../runtime/config-source.js';
 import { credentialsFromFcContext } from '../runtime/credentials.js';
 import { renderStatusPage } from '../status/page.js';
 import type { OperatorServices } from './router.js';
@@ -17,15 +15,7 @@ export const ROTATE_FUNCTION_VARIABLE = 'ROTATOR_ROTATE_FUNCTION';
 /** s.yaml's `functionName` of the rotation function. */
 export const DEFAULT_ROTATE_FUNCTION = 'slb-cert-rotator';
 
-// The configuration changes only with a deployment: one parse per instance, and a failed parse is not kept.
-let cachedConfig: Promise<RotatorConfig> | undefined;
-function configFor(env: Env): Promise<RotatorConfig> {
-  cachedConfig ??= loadConfig(configSourceFromEnvironment(env), env);
-  cachedConfig.catch(() => {
-    cachedConfig = undefined;
-  });
-  return cachedConfig;
-}
+const configFor = configLoaderFromEnvironment();
 
 /**
  * The operator function's services for one invocation. Everything is built on first use, so a request the router
