@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAccountKeyPem } from '../../shared/adapters/acme/acme-certificate-authority.js';
-import { TAG_ARI_ID } from '../../shared/rotation/tags.js';
+import { TAG_ARI_ID } from '../../shared/domain/tags.js';
 import { seedListener } from '../../sandbox/world.js';
 import { type AriFront, startAriFront } from '../support/ari-front.js';
 import { pebbleEnv } from '../support/env.js';

@@ -19,7 +19,7 @@ import type { ParamPredicate } from '../../sandbox/emulator/index.js';
 import { type SandboxCertificate, sandboxConfigYaml, seedListener } from '../../sandbox/world.js';
 import { type BuildResult, buildAll } from '../../scripts/build.js';
 import type { OutcomeRecord } from '../../shared/rotation/outcome.js';
-import { TAG_NAME } from '../../shared/rotation/tags.js';
+import { TAG_NAME } from '../../shared/domain/tags.js';
 import { type RotationHarness, startRotationHarness } from '../support/rotation-harness.js';
 
 const REGION = 'cn-hangzhou';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PebbleSandbox, startPebble } from '../../sandbox/pebble.js';
 import { seedListener } from '../../sandbox/world.js';
 import { matchesFingerprint } from '../../shared/certs/fingerprint.js';
-import { TAG_NAME, TAG_NOT_BEFORE } from '../../shared/rotation/tags.js';
+import { TAG_NAME, TAG_NOT_BEFORE } from '../../shared/domain/tags.js';
 import { pebbleTlsFiles } from '../support/env.js';
 import { type RotationHarness, startRotationHarness } from '../support/rotation-harness.js';
 

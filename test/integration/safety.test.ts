@@ -4,7 +4,7 @@
  * quota pre-flight, other people's certificates left alone.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { TAG_NAME } from '../../shared/rotation/tags.js';
+import { TAG_NAME } from '../../shared/domain/tags.js';
 import { makeExpiringCertificate } from '../../sandbox/seed-certificate.js';
 import { seedListener } from '../../sandbox/world.js';
 import { type RotationHarness, startRotationHarness } from '../support/rotation-harness.js';

@@ -1,9 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { AlertMessage } from '../alert.js';
-import { checkPlatformAnswer, DEFAULT_TIMEOUT_MS, request } from '../http.js';
 import type { Notifier } from '../notifier.js';
 import { renderMarkdown } from '../render.js';
-import { type ChannelOptions, secretsOf } from './options.js';
+import { type ChannelOptions, postToRobot } from './options.js';
 
 // DingTalk documents 20000 bytes for a robot message; keep a margin for the JSON around it.
 const MAX_BYTES = 18_000;
@@ -28,15 +27,7 @@ export class DingTalkNotifier implements Notifier {
       msgtype: 'markdown',
       markdown: { title: message.title, text: renderMarkdown(message, { maxBytes: MAX_BYTES }) },
     };
-    const secrets = secretsOf(this.options);
-    const answer = await request(url.toString(), {
-      method: 'POST',
-      body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      timeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      secrets,
-    });
-    checkPlatformAnswer(answer, 'errcode', secrets);
+    await postToRobot(url.toString(), body, this.options, 'errcode');
   }
 }
 

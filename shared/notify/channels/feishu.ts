@@ -1,9 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { AlertMessage } from '../alert.js';
-import { checkPlatformAnswer, DEFAULT_TIMEOUT_MS, request } from '../http.js';
 import type { Notifier } from '../notifier.js';
 import { renderMarkdown } from '../render.js';
-import { type ChannelOptions, secretsOf } from './options.js';
+import { type ChannelOptions, postToRobot } from './options.js';
 
 // Feishu caps a robot request at 20 KB; keep a margin for the card around the text.
 const MAX_BYTES = 18_000;
@@ -36,15 +35,7 @@ export class FeishuNotifier implements Notifier {
         elements: [{ tag: 'markdown', content: renderMarkdown(message, { maxBytes: MAX_BYTES, heading: false }) }],
       },
     };
-    const secrets = secretsOf(this.options);
-    const answer = await request(this.options.url, {
-      method: 'POST',
-      body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      timeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      secrets,
-    });
-    checkPlatformAnswer(answer, 'code', secrets);
+    await postToRobot(this.options.url, body, this.options, 'code');
   }
 }
 

@@ -1,3 +1,4 @@
+import { checkPlatformAnswer, DEFAULT_TIMEOUT_MS, request } from '../http.js';
 /** What every channel adapter takes. */
 export interface ChannelOptions {
   /** The robot's or webhook's URL, token included. Never log. */
@@ -22,4 +23,25 @@ export function secretsOf(options: ChannelOptions): string[] {
     // Validated at load time; an unparsable URL has no parts to add.
   }
   return out.filter((v) => v.length >= 8);
+}
+
+/**
+ * The chat robots' common call: POST the JSON body, then read the platform's own error code from the 200 answer
+ * (DingTalk and WeCom `errcode`, Feishu `code`), with the channel's secrets scrubbed from anything reported.
+ */
+export async function postToRobot(
+  url: string,
+  body: unknown,
+  options: ChannelOptions,
+  codeField: 'errcode' | 'code',
+): Promise<void> {
+  const secrets = secretsOf(options);
+  const answer = await request(url, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    secrets,
+  });
+  checkPlatformAnswer(answer, codeField, secrets);
 }

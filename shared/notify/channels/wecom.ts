@@ -1,8 +1,7 @@
 import type { AlertMessage } from '../alert.js';
-import { checkPlatformAnswer, DEFAULT_TIMEOUT_MS, request } from '../http.js';
 import type { Notifier } from '../notifier.js';
 import { renderMarkdown } from '../render.js';
-import { type ChannelOptions, secretsOf } from './options.js';
+import { type ChannelOptions, postToRobot } from './options.js';
 
 // WeCom refuses markdown content over 4096 bytes (UTF-8).
 const MAX_BYTES = 4096;
@@ -16,14 +15,6 @@ export class WeComNotifier implements Notifier {
 
   async send(message: AlertMessage): Promise<void> {
     const body = { msgtype: 'markdown', markdown: { content: renderMarkdown(message, { maxBytes: MAX_BYTES }) } };
-    const secrets = secretsOf(this.options);
-    const answer = await request(this.options.url, {
-      method: 'POST',
-      body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      timeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      secrets,
-    });
-    checkPlatformAnswer(answer, 'errcode', secrets);
+    await postToRobot(this.options.url, body, this.options, 'errcode');
   }
 }

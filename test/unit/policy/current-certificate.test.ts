@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerCertificate } from '../../../shared/domain/certificate.js';
 import { factsOf, selectCurrentCertificate } from '../../../shared/policy/current-certificate.js';
-import { TAG_NAME, TAG_NOT_BEFORE } from '../../../shared/rotation/tags.js';
+import { TAG_NAME, TAG_NOT_BEFORE } from '../../../shared/domain/tags.js';
 
 function cert(id: string, expire: number, tags: Record<string, string> = {}, created = 1): ServerCertificate {
   return {
