@@ -26,7 +26,18 @@ export interface ExecuteDependencies {
   clock: () => Date;
   sleep?: (ms: number) => Promise<void>;
   logger: Logger;
+  /** Told each time the certificate enters a stage: a terminal shows it while a long run goes on. Must not throw. */
+  progress?: ProgressListener;
 }
+
+/** One certificate entering one stage of its execution. */
+export interface ProgressEvent {
+  certificate: string;
+  region: string;
+  stage: Stage;
+}
+
+export type ProgressListener = (event: ProgressEvent) => void;
 
 export interface ExecuteSettings {
   certificateQuota: number;
@@ -69,6 +80,14 @@ export async function executePlan(
   const log = deps.logger.child({ certificate: cert.name, region: cert.region });
   const run: Execution = { stage: 'decide', warnings: [], resumed: false };
   const warn = (w: string) => void run.warnings.push(w);
+  const enter = (stage: Stage) => {
+    run.stage = stage;
+    try {
+      deps.progress?.({ certificate: cert.name, region: cert.region, stage });
+    } catch {
+      // A display that fails must never stop a rotation.
+    }
+  };
   try {
     if (plan.action === 'none') return run;
     log.info({ reason: plan.reason, code: plan.code }, 'certificate is due');
@@ -81,10 +100,10 @@ export async function executePlan(
       run.current = plan.resume;
       run.resumed = true;
     } else {
-      run.stage = 'preflight';
+      enter('preflight');
       await ensureQuota(deps.region, cert, plan, settings.certificateQuota, warn);
 
-      run.stage = 'issue';
+      enter('issue');
       const ca = await deps.certificateAuthority();
       const issued = await ca.issue({
         domains: cert.domains,
@@ -94,17 +113,17 @@ export async function executePlan(
       });
       if (issued.cleanupError) warn(`challenge record left behind: ${issued.cleanupError.message}`);
 
-      run.stage = 'compare';
+      enter('compare');
       const local = compareCertificates({ issued, reported: null, previous: plan.previous });
       if (local.verdict !== 'ok') {
         run.verdict = { verdict: local.verdict, reason: `${local.reason}; nothing uploaded` };
         return run;
       }
 
-      run.stage = 'upload';
+      enter('upload');
       run.current = await uploadOnce(deps.region, cert, issued, log);
 
-      run.stage = 'compare';
+      enter('compare');
       const verdict = compareCertificates({ issued, reported: run.current, previous: plan.previous });
       if (verdict.verdict !== 'ok') {
         run.verdict = { verdict: verdict.verdict, reason: `${verdict.reason}; targets not moved` };
@@ -113,7 +132,7 @@ export async function executePlan(
     }
     const current = run.current;
 
-    run.stage = 'deploy';
+    enter('deploy');
     const bindings = plan.targets.map((t) => ({ target: t.target, serverCertificateId: t.from }));
     if (bindings.length === 0) {
       await prune(deps.region, cert, current, log, run, warn);
@@ -126,7 +145,7 @@ export async function executePlan(
       return run;
     }
 
-    run.stage = 'verify';
+    enter('verify');
     if (settings.verifyOnWire && deps.wireProbe) {
       const moved = bindings.filter((b) => b.serverCertificateId !== current.serverCertificateId);
       let failure: RotatorError | undefined;

@@ -9,7 +9,7 @@ import type { LoadBalancerService } from '../ports/load-balancer.js';
 import type { RenewalInfoSource } from '../ports/renewal-info.js';
 import type { WireProbe } from '../ports/wire-probe.js';
 import { buildOutcome } from './build-outcome.js';
-import { executePlan, stopReason } from './execute.js';
+import { executePlan, type ProgressListener, stopReason } from './execute.js';
 import { type Gathered, gather } from './gather.js';
 import { referencedIds } from './inventory.js';
 import { failureFields, type OutcomeRecord, type SummaryRecord, summarize } from './outcome.js';
@@ -23,6 +23,8 @@ export interface RunRequest {
   /** `timer`, `http`, `cli`: recorded in the summary. */
   trigger: string;
   signal?: AbortSignal;
+  /** Told when each certificate enters a stage (gather, then the executor's steps); the CLI's progress line. */
+  onProgress?: ProgressListener;
 }
 
 export interface RunDependencies {
@@ -186,6 +188,11 @@ async function rotateOne(
   request: RunRequest,
 ): Promise<OutcomeRecord> {
   const { signal } = request;
+  try {
+    request.onProgress?.({ certificate: cert.name, region: cert.region, stage: 'gather' });
+  } catch {
+    // A display that fails must never stop a rotation.
+  }
   const planned = signal?.aborted
     ? {
         failure: new DeadlineError(`${stopReason(signal)} before this certificate started`, 'gather') as RotatorError,
@@ -206,6 +213,7 @@ async function rotateOne(
       logger: deps.logger,
       ...(deps.wireProbe ? { wireProbe: deps.wireProbe } : {}),
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
+      ...(request.onProgress ? { progress: request.onProgress } : {}),
     },
     config.slb,
     signal,
