@@ -1,5 +1,13 @@
+import { Fc2FunctionInvoker } from '../adapters/fc/fc2-function-invoker.js';
+import { fcEndpointOverride } from '../adapters/fc/fc-endpoint.js';
 import { jsonLineSink, memorySink, teeSink } from '../log/outcome-sink.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, RotatorError } from '../errors.js';
+import { coordinateFanout } from '../fleet/coordinate.js';
+import { fanoutLineWriter } from '../fleet/fanout-record.js';
+import { fanoutRunId } from '../fleet/run-id.js';
+import { dueCertificates } from '../fleet/partition.js';
+import { decideFanout, type FanoutSettings, fanoutSettingsFromEnvironment, maxPerWorker } from '../fleet/settings.js';
+import type { Rotator } from '../runtime/compose.js';
 import { selectCertificates } from '../rotation/run-rotation.js';
 import { composeRotator } from '../runtime/compose.js';
 import { configLoaderFromEnvironment } from '../runtime/config-source.js';
@@ -8,7 +16,7 @@ import { serviceSettingsFromEnvironment } from '../runtime/settings-from-env.js'
 import type { RotatorContext } from './context.js';
 import type { FcEvent } from './events.js';
 import { type HttpResponse, jsonResponse } from './middlewares.js';
-import { BadRequestError, parseRunRequest } from './run-request.js';
+import { BadRequestError, type InvocationRequest, parseRunRequest } from './run-request.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -41,7 +49,7 @@ export async function handleRotateInvocation(event: FcEvent, context: RotatorCon
   }
 }
 
-async function run(event: FcEvent, request: ReturnType<typeof parseRunRequest>, context: RotatorContext, env: Env) {
+async function run(event: FcEvent, request: InvocationRequest, context: RotatorContext, env: Env) {
   const config = await configFor(env);
   // The caller's mistakes first: a name that is not configured is a 400 whatever else is wrong with the instance.
   try {
@@ -52,6 +60,7 @@ async function run(event: FcEvent, request: ReturnType<typeof parseRunRequest>, 
   }
   // Then the deployment's: every bad variable named at once, before credentials are looked at.
   serviceSettingsFromEnvironment(env);
+  const fanout = fanoutSettingsFromEnvironment(env);
   const collected = memorySink();
   const rotator = composeRotator({
     config,
@@ -60,8 +69,13 @@ async function run(event: FcEvent, request: ReturnType<typeof parseRunRequest>, 
     logger: context.logger,
     sink: teeSink(jsonLineSink(1), collected),
   });
+  if (event.kind === 'timer' && fanout.mode !== 'never') {
+    const coordinated = await coordinate(event, request, context, env, fanout, rotator, config);
+    if (coordinated) return coordinated;
+  }
   const result = await rotator.run({
-    trigger: event.kind,
+    // A worker's records say that they belong to a fanned-out run; its `fanout` fields are in the coordinator's record.
+    trigger: request.worker ? 'fanout' : event.kind,
     force: request.force === true,
     ...(request.certificates ? { certificates: request.certificates } : {}),
     signal: context.deadline,
@@ -70,4 +84,67 @@ async function run(event: FcEvent, request: ReturnType<typeof parseRunRequest>, 
     return jsonResponse(200, { summary: result.summary, outcomes: result.records }) satisfies HttpResponse;
   }
   return result.summary;
+}
+
+/**
+ * The timer's run as a coordinator: plan, and when the due work does not fit this invocation (or fan-out is
+ * `always`), start one worker per partition and answer with the `rotation.fanout` record. Undefined when the run
+ * stays in this invocation.
+ */
+async function coordinate(
+  event: Extract<FcEvent, { kind: 'timer' }>,
+  request: InvocationRequest,
+  context: RotatorContext,
+  env: Env,
+  settings: FanoutSettings,
+  rotator: Rotator,
+  config: Awaited<ReturnType<typeof configFor>>,
+) {
+  const force = request.force === true;
+  const plan = await rotator.plan({
+    force,
+    ...(request.certificates ? { certificates: request.certificates } : {}),
+    signal: context.deadline,
+  });
+  const timeoutSeconds = context.function?.timeout ?? 900;
+  const remainingMs = context.getRemainingTimeInMillis?.() ?? timeoutSeconds * 1000;
+  const decision = decideFanout(settings, dueCertificates(plan).size, remainingMs);
+  context.logger.info({ fanOut: decision.fanOut, reason: decision.reason }, 'fan-out decision');
+  if (!decision.fanOut) return undefined;
+  const workerFunction = settings.workerFunction ?? context.function?.name;
+  if (!workerFunction || !context.accountId || !context.region) {
+    throw new ConfigError([
+      "fan-out needs the invocation context's function name, accountId and region: the function must run on Function Compute (or set ROTATOR_FANOUT=never)",
+    ]);
+  }
+  const invoker = new Fc2FunctionInvoker({
+    accountId: context.accountId,
+    region: context.region,
+    credentials: credentialsFromFcContext(context.credentials, env),
+    stage: 'invoke',
+    endpoint: fcEndpointOverride(env),
+  });
+  const record = await coordinateFanout({
+    runId: fanoutRunId(event),
+    trigger: event.kind,
+    mode: settings.mode,
+    reason: decision.reason,
+    certificates: selectCertificates(config, request.certificates),
+    plan,
+    // The workers run the same code with the same timeout (s.yaml): this invocation's timeout bounds theirs.
+    maxPerWorker: maxPerWorker(settings, timeoutSeconds),
+    workerFunction,
+    force,
+    invoker,
+    write: fanoutLineWriter(1),
+    clock: () => new Date(),
+  });
+  if (!record.ok) {
+    // Failing the invocation makes Function Compute retry it; the retry skips the partitions already started.
+    const failed = record.partitions.filter((p) => p.error !== undefined).map((p) => p.key);
+    throw new RotatorError('invoke', `fan-out: partition(s) ${failed.join(', ')} could not be started`, {
+      retryable: true,
+    });
+  }
+  return record;
 }
