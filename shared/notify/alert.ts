@@ -1,5 +1,6 @@
 import type { Outcome } from '../rotation/outcome.js';
 import type { Stage } from '../errors.js';
+import type { WatchStatus } from '../status/types.js';
 
 /**
  * The one message a run sends when something needs a person. Field names and codes are a contract: the generic
@@ -34,6 +35,26 @@ export interface AlertItem {
   targets?: string[];
 }
 
+/**
+ * A watched endpoint (`watch[]`) that needs a person: the rotator does not manage it, so it is listed apart from
+ * the managed certificates' items, with its own codes, one per state other than `ok`.
+ */
+export const WATCH_ALERT_CODES = ['watch.expired', 'watch.invalid', 'watch.unreachable', 'watch.expiring'] as const;
+export type WatchAlertCode = (typeof WATCH_ALERT_CODES)[number];
+
+export interface WatchAlertItem {
+  code: WatchAlertCode;
+  /** `host:port` as configured. */
+  endpoint: string;
+  servername: string;
+  state: Exclude<WatchStatus['state'], 'ok'>;
+  /** Every problem found, in words (the check's reason). */
+  detail: string;
+  /** notAfter of the certificate the endpoint served (ISO-8601); null when none was read (unreachable). */
+  expireTime: string | null;
+  daysLeft: number | null;
+}
+
 export interface AlertMessage {
   event: 'rotation.alert';
   /** ISO-8601: when the alert was built (the run's clock). */
@@ -51,4 +72,6 @@ export interface AlertMessage {
   expiryWarningDays: number;
   /** Outcome items first (in the order of the run), then expiry items (soonest first). */
   items: AlertItem[];
+  /** Watched endpoints with a problem, in the order of the `watch` list; empty when there is none. */
+  watch: WatchAlertItem[];
 }

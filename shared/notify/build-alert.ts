@@ -1,6 +1,15 @@
 import { daysBetween } from '../policy/compare.js';
 import type { OutcomeRecord, SummaryRecord } from '../rotation/outcome.js';
-import { ALERTING_OUTCOMES, type AlertCode, type AlertItem, type AlertMessage } from './alert.js';
+import type { WatchStatus } from '../status/types.js';
+import {
+  ALERTING_OUTCOMES,
+  type AlertCode,
+  type AlertItem,
+  type AlertMessage,
+  type WatchAlertCode,
+  type WatchAlertItem,
+} from './alert.js';
+import { watchAlertItems } from './watch-items.js';
 
 /** A certificate a target serves now, as the status report or the run's gather saw it. */
 export interface ServedCertificate {
@@ -20,6 +29,8 @@ export interface RunAlertInput {
    * the records say it: the new certificate after `rotated`, the one in use before the run otherwise.
    */
   served?: readonly ServedCertificate[];
+  /** This run's check of the `watch` list; each endpoint that is not `ok` is part of the alert. */
+  watch?: readonly WatchStatus[];
   expiryWarningDays: number;
   now: Date;
 }
@@ -30,7 +41,8 @@ const MAX_DETAIL = 300;
 /**
  * Pure: the run's one alert, or null when there is nothing to say. A run alerts when any certificate `failed`,
  * `rolled-back`, `mismatch`ed or `regressed`, or when any served certificate expires within `expiryWarningDays`,
- * whatever the reason (a rotation that keeps being "not due" because of a bad policy still warns in time).
+ * whatever the reason (a rotation that keeps being "not due" because of a bad policy still warns in time), or
+ * when a watched endpoint is anything but `ok`.
  */
 export function buildRunAlert(input: RunAlertInput): AlertMessage | null {
   const outcomeItems: AlertItem[] = [];
@@ -50,16 +62,18 @@ export function buildRunAlert(input: RunAlertInput): AlertMessage | null {
     (a, b) => (a.daysLeft ?? 0) - (b.daysLeft ?? 0) || a.certificate.localeCompare(b.certificate),
   );
   const items = [...outcomeItems, ...expiryItems];
-  if (items.length === 0) return null;
+  const watch = watchAlertItems(input.watch ?? []);
+  if (items.length === 0 && watch.length === 0) return null;
 
   const { summary } = input;
   return {
     event: 'rotation.alert',
     time: input.now.toISOString(),
-    title: titleOf(items),
+    title: titleOf(items, watch),
     run: { trigger: summary.trigger, certificates: summary.certificates, counts: summary.counts, ok: summary.ok },
     expiryWarningDays: input.expiryWarningDays,
     items,
+    watch,
   };
 }
 
@@ -101,18 +115,22 @@ function expiringServed(input: RunAlertInput): AlertItem[] {
   return [...byExpiry.values()];
 }
 
-const TITLE_WORDS: Record<AlertCode, string> = {
+const TITLE_WORDS: Record<AlertCode | WatchAlertCode, string> = {
   'outcome.failed': 'failed',
   'outcome.rolled-back': 'rolled back',
   'outcome.mismatch': 'mismatch',
   'outcome.regressed': 'regressed',
   'expiry.expired': 'expired',
   'expiry.soon': 'expiring soon',
+  'watch.expired': 'watched expired',
+  'watch.invalid': 'watched invalid',
+  'watch.unreachable': 'watched unreachable',
+  'watch.expiring': 'watched expiring',
 };
 
-function titleOf(items: readonly AlertItem[]): string {
-  const counts = new Map<AlertCode, number>();
-  for (const i of items) counts.set(i.code, (counts.get(i.code) ?? 0) + 1);
+function titleOf(items: readonly AlertItem[], watch: readonly WatchAlertItem[]): string {
+  const counts = new Map<AlertCode | WatchAlertCode, number>();
+  for (const i of [...items, ...watch]) counts.set(i.code, (counts.get(i.code) ?? 0) + 1);
   const parts = [...counts].map(([code, n]) => `${n} ${TITLE_WORDS[code]}`);
   return `slb-cert-rotator: ${parts.join(', ')}`;
 }

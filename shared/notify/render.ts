@@ -1,4 +1,4 @@
-import type { AlertItem, AlertMessage } from './alert.js';
+import type { AlertItem, AlertMessage, WatchAlertItem } from './alert.js';
 
 /**
  * Pure: the alert as chat markdown. DingTalk, WeCom and Feishu cards each render a different subset of markdown;
@@ -12,12 +12,13 @@ export function renderMarkdown(message: AlertMessage, options: { maxBytes: numbe
   const tail = ['', runLine(message)];
   const lines = [...head];
   const size = (extra: string[]) => Buffer.byteLength([...lines, ...extra].join('\n'), 'utf8');
-  for (const [i, item] of message.items.entries()) {
-    const line = itemLine(item);
-    const rest = message.items.length - i - 1;
+  // Watched endpoints after the managed certificates: the rotator can act on the latter, only a person on the former.
+  const all = [...message.items.map(itemLine), ...message.watch.map(watchLine)];
+  for (const [i, line] of all.entries()) {
+    const rest = all.length - i - 1;
     const reserve = rest > 0 ? [`- … and ${rest} more`] : [];
     if (size([line, ...reserve, ...tail]) > options.maxBytes) {
-      lines.push(`- … and ${message.items.length - i} more`);
+      lines.push(`- … and ${all.length - i} more`);
       break;
     }
     lines.push(line);
@@ -30,6 +31,15 @@ function itemLine(item: AlertItem): string {
     item.stage !== undefined ? `${item.code} at stage ${item.stage}${item.retryable ? ' (retryable)' : ''}` : item.code;
   const targets = item.targets?.length ? ` [${item.targets.join(', ')}]` : '';
   return `- **${item.certificate}** (${item.region}) ${what}: ${oneLine(item.detail)}${targets}`;
+}
+
+function watchLine(item: WatchAlertItem): string {
+  const sni = item.servername === hostOf(item.endpoint) ? '' : ` (SNI ${item.servername})`;
+  return `- watched **${item.endpoint}**${sni} ${item.code}: ${oneLine(item.detail)}`;
+}
+
+function hostOf(endpoint: string): string {
+  return endpoint.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
 }
 
 function runLine(message: AlertMessage): string {

@@ -3,10 +3,8 @@ import type { Logger } from '../log/logger.js';
 import type { OutcomeSink } from '../log/outcome-sink.js';
 import type { RunPlan } from '../plan/types.js';
 import { planRun, type RunRequest, type RunResult, runRotation } from '../rotation/run-rotation.js';
-import { sendHeartbeat } from '../notify/heartbeat.js';
-import { notifyRun } from '../notify/notify-run.js';
+import { afterRun } from '../notify/after-run.js';
 import { statusRun } from '../status/status-run.js';
-import { checkWatchList } from '../watch/check-watch-list.js';
 import type { StatusReport } from '../status/types.js';
 import type { CredentialsProvider } from './credentials.js';
 import { wireRotation } from './wire.js';
@@ -64,32 +62,15 @@ export function composeRotator(options: ComposeOptions): Rotator {
       ),
     async run(request) {
       const result = await runRotation(config, request, deps);
-      await afterRun(options, result);
+      await afterRun({
+        watch: config.watch,
+        alerts: config.alerts,
+        heartbeat: config.heartbeat,
+        result,
+        clock: options.clock ?? (() => new Date()),
+        logger: options.logger,
+      });
       return result;
     },
   };
-}
-
-/**
- * After every completed run: check the watched endpoints, send the run's one alert, ping the heartbeat. None of it
- * can fail the run (each logs its own failures), and none of it holds a secret in a log line.
- */
-async function afterRun(options: ComposeOptions, result: RunResult): Promise<void> {
-  const { config, logger } = options;
-  const clock = options.clock ?? (() => new Date());
-  const watched = config.watch?.length ? await checkWatchList(config.watch, { now: clock() }) : [];
-  await notifyRun({
-    records: result.records,
-    summary: result.summary,
-    served: watched.map((w) => ({
-      certificate: `watch ${w.endpoint}`,
-      region: 'watch',
-      expireTimeStamp: w.expireTime ? Date.parse(w.expireTime) : null,
-      target: `${w.endpoint} (SNI ${w.servername})`,
-    })),
-    alerts: config.alerts,
-    clock,
-    logger,
-  });
-  await sendHeartbeat({ heartbeat: config.heartbeat, ok: result.summary.ok, logger });
 }

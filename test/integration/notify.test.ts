@@ -6,11 +6,13 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../shared/log/logger.js';
 import type { AlertMessage } from '../../shared/notify/alert.js';
+import { afterRun } from '../../shared/notify/after-run.js';
 import { sendHeartbeat } from '../../shared/notify/heartbeat.js';
 import { notifyRun } from '../../shared/notify/notify-run.js';
 import type { AlertSettings, ChannelSettings } from '../../shared/notify/settings.js';
 import { startWebhookSink, type WebhookSink, type WebhookSinkOptions } from '../support/webhook-sink.js';
 import { DAY, record, summaryOf } from '../unit/notify/records.js';
+import { closedPort } from '../unit/watch/loopback-servers.js';
 
 const SECRETS = {
   dingtalkToken: 'ding-access-token-0f3b9c2d7e',
@@ -387,6 +389,58 @@ describe('sendHeartbeat', () => {
       ['heartbeat.failed', 'HTTP 404: not found'],
       ['heartbeat.failed', 'no answer within 300 ms'],
       ['heartbeat.failed', 'request failed (ECONNREFUSED)'],
+    ]);
+  });
+});
+
+describe('afterRun: watched endpoints', () => {
+  it('an unreachable watched endpoint reaches the webhook as a watch problem; the heartbeat still says ok', async () => {
+    const s = await startSink();
+    const log = capturedLogger();
+    const port = await closedPort();
+    const records = [record('shop', 'not-due', { previousExpiresInDays: 60, now: new Date() })];
+    const done = await afterRun({
+      watch: [
+        { endpoint: `127.0.0.1:${port}`, host: '127.0.0.1', port, servername: 'partner.test', expiryWarningDays: 14 },
+      ],
+      alerts: {
+        expiryWarningDays: 14,
+        channels: [
+          { type: 'webhook', url: s.urls.webhook, secret: SECRETS.webhookSecret },
+          { type: 'wecom', url: s.urls.wecom },
+        ],
+      },
+      heartbeat: { url: s.urls.heartbeat },
+      result: { records, summary: summaryOf(records) },
+      clock: () => new Date(),
+      logger: log.logger,
+      watchOptions: { timeoutMs: 2000 },
+    });
+
+    expect(done.watched.map((w) => w.state)).toEqual(['unreachable']);
+    expect(done.notified.delivered).toEqual(['webhook#0', 'wecom#1']);
+    const hook = s.calls.find((c) => c.platform === 'webhook')!;
+    const alert = hook.body as AlertMessage;
+    expect(alert.run.ok).toBe(true);
+    expect(alert.items).toEqual([]);
+    expect(alert.watch).toEqual([
+      {
+        code: 'watch.unreachable',
+        endpoint: `127.0.0.1:${port}`,
+        servername: 'partner.test',
+        state: 'unreachable',
+        detail: expect.stringMatching(/ECONNREFUSED/),
+        expireTime: null,
+        daysLeft: null,
+      },
+    ]);
+    expect(alert.title).toBe('slb-cert-rotator: 1 watched unreachable');
+    const wecom = s.calls.find((c) => c.platform === 'wecom')!.body as { markdown: { content: string } };
+    expect(wecom.markdown.content).toContain(`watched **127.0.0.1:${port}** (SNI partner.test) watch.unreachable`);
+    // Someone else's outage is not the rotator's failure: the ok URL, never /fail.
+    expect(done.heartbeat).toBe('sent');
+    expect(s.calls.filter((c) => c.platform === 'heartbeat').map((c) => c.path)).toEqual([
+      `/ping/${SECRETS.heartbeatToken}`,
     ]);
   });
 });

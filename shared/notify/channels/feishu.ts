@@ -29,7 +29,11 @@ export class FeishuNotifier implements Notifier {
       card: {
         config: { wide_screen_mode: true },
         header: {
-          template: message.items.some((i) => i.code !== 'expiry.soon') ? 'red' : 'orange',
+          template:
+            message.items.some((i) => i.code !== 'expiry.soon') ||
+            message.watch.some((w) => w.code !== 'watch.expiring')
+              ? 'red'
+              : 'orange',
           title: { tag: 'plain_text', content: message.title },
         },
         elements: [{ tag: 'markdown', content: renderMarkdown(message, { maxBytes: MAX_BYTES, heading: false }) }],

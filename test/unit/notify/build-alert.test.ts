@@ -186,6 +186,7 @@ describe('buildRunAlert', () => {
           targets: ['lb-1:443'],
         },
       ],
+      watch: [],
     });
   });
 

@@ -1,0 +1,26 @@
+import type { WatchStatus } from '../status/types.js';
+import type { WatchAlertCode, WatchAlertItem } from './alert.js';
+
+const MAX_DETAIL = 300;
+
+/**
+ * Pure: which watched endpoints alert. Every state but `ok` does. `unreachable` too: an endpoint nobody can check
+ * may be down or may serve anything, and a watch list exists so that nothing lapses unseen. The check already
+ * judged each endpoint against its own `expiryWarningDays`, so its state is the whole decision here.
+ */
+export function watchAlertItems(statuses: readonly WatchStatus[]): WatchAlertItem[] {
+  const items: WatchAlertItem[] = [];
+  for (const w of statuses) {
+    if (w.state === 'ok') continue;
+    items.push({
+      code: `watch.${w.state}` satisfies WatchAlertCode,
+      endpoint: w.endpoint,
+      servername: w.servername,
+      state: w.state,
+      detail: w.reason.length <= MAX_DETAIL ? w.reason : `${w.reason.slice(0, MAX_DETAIL - 1)}…`,
+      expireTime: w.expireTime,
+      daysLeft: w.daysLeft,
+    });
+  }
+  return items;
+}
