@@ -10,6 +10,9 @@ export default defineConfig({
     teardownTimeout: 10_000,
     // Child processes (forks) isolate process-wide state: acme-client's logger and axios defaults, env, signals.
     pool: 'forks',
+    // Integration files spend most of their time waiting on Pebble, DNS polls and child processes, not on the CPU:
+    // vitest's default (cores − 1, so one worker on a 2-core machine) runs them one after another.
+    maxWorkers: 4,
     restoreMocks: true,
   },
 });

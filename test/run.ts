@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,10 @@ async function main(): Promise<number> {
     console.error(`pebble sandbox ready in ${Date.now() - t0} ms: ${sandbox.directoryUrl} (dns ${sandbox.dnsServer})`);
 
     const jsonPath = join(outDir, 'vitest.json');
+    // Tests must leave no temporary files behind: they (and every process they start) get a TMPDIR of their own,
+    // which must be empty when the run ends.
+    const testTmp = join(outDir, 'tmp');
+    await mkdir(testTmp);
     const args = [
       vitestEntry,
       'run',
@@ -65,6 +69,7 @@ async function main(): Promise<number> {
         stdio: 'inherit',
         env: {
           ...process.env,
+          TMPDIR: testTmp,
           NODE_EXTRA_CA_CERTS: sandbox?.tlsCaPath,
           [ENV_ACME_DIRECTORY]: sandbox?.directoryUrl,
           [ENV_CHALLTESTSRV]: sandbox?.challtestsrvUrl,
@@ -93,6 +98,13 @@ async function main(): Promise<number> {
     let failed = (report?.numFailedTests ?? 0) + brokenFiles;
     if (failed === 0 && (code !== 0 || report === undefined)) failed = 1;
     const skipped = (report?.numPendingTests ?? 0) + (report?.numTodoTests ?? 0);
+    const leftovers = await readdir(testTmp).catch(() => []);
+    if (leftovers.length > 0) {
+      console.error(
+        `the tests left ${leftovers.length} temporary file(s) behind: ${leftovers.slice(0, 10).join(', ')}${leftovers.length > 10 ? ', …' : ''}`,
+      );
+      failed += 1;
+    }
 
     await stopAll();
     console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
