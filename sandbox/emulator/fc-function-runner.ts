@@ -33,6 +33,11 @@ export interface FcFunctionSpec {
   /** Seconds; FC's default is 3, the rotator's s.yaml says 900. Default here 60. */
   timeout?: number;
   memory?: number;
+  /**
+   * How often a failed asynchronous invocation is tried again (FC's asyncInvokeConfig.maxAsyncRetryAttempts, 0–8);
+   * the emulator's default (FC's: 3) when absent.
+   */
+  maxAsyncRetryAttempts?: number;
 }
 
 export type RunResult =
@@ -49,6 +54,8 @@ export interface RunInput {
   qualifier: string;
   credentials: StsCredentials;
   signal: AbortSignal;
+  /** Aborted to SIGKILL this one attempt, as an instance that crashes or is reclaimed mid-run. */
+  kill?: AbortSignal;
 }
 
 /** Runs one invocation to its end; never throws: a failing function is a result, as FC records it. */
@@ -91,6 +98,10 @@ async function runInProcess(input: RunInput, handler: FcHandler, timeoutMs: numb
         timer = setTimeout(
           () => reject(Object.assign(new Error('Function timed out'), { name: 'FunctionTimeout' })),
           timeoutMs,
+        );
+        // A handler in this process cannot be killed: its result is ignored instead, as if its process had died.
+        input.kill?.addEventListener('abort', () =>
+          reject(Object.assign(new Error('the function process was killed'), { name: 'ProcessKilled' })),
         );
       }),
     ]);
@@ -150,13 +161,15 @@ async function runBundle(
             maxBuffer: 16 * 1024 * 1024,
             timeout: timeoutMs,
             killSignal: 'SIGKILL',
-            signal: input.signal,
+            signal: input.kill ? AbortSignal.any([input.signal, input.kill]) : input.signal,
           },
           (err, out, errOut) => {
             const failure = err
-              ? (err as { killed?: boolean }).killed || err.name === 'AbortError'
-                ? 'FunctionTimeout'
-                : 'ProcessExited'
+              ? input.kill?.aborted
+                ? 'ProcessKilled'
+                : (err as { killed?: boolean }).killed || err.name === 'AbortError'
+                  ? 'FunctionTimeout'
+                  : 'ProcessExited'
               : undefined;
             resolve({ stdout: String(out), stderr: String(errOut), ...(failure ? { failure } : {}) });
           },
@@ -165,6 +178,9 @@ async function runBundle(
     );
     const logs = stdout + stderr;
     const written = await readFile(resultFile, 'utf8').catch(() => undefined);
+    if (failure === 'ProcessKilled') {
+      return { ok: false, errorType: 'ProcessKilled', errorMessage: 'the function process was killed', logs };
+    }
     if (written !== undefined) {
       const parsed = JSON.parse(written) as
         { ok: true; result: unknown } | { ok: false; errorType: string; errorMessage: string };

@@ -39,8 +39,23 @@ export interface FcInvocation {
   result?: unknown;
   /** Set when failed: the error's name and message, as FC reports an unhandled error. */
   error?: { type: string; message: string };
-  /** The function's stdout and stderr (what FC would ship to Log Service). */
+  /** The function's stdout and stderr (what FC would ship to Log Service), of every attempt. */
   logs: string;
+  /** How many times the function was run: 1 plus the retries of a failed asynchronous invocation. */
+  attempts: number;
+  /** Why each failed attempt failed, oldest first (the last one is also `error` when every attempt failed). */
+  attemptErrors: { type: string; message: string }[];
+}
+
+/** One attempt of an asynchronous invocation, as `killAsyncAttempt` sees it. */
+export interface AsyncAttempt {
+  requestId: string;
+  functionName: string;
+  taskId: string | undefined;
+  /** 1 for the first run, 2 for the first retry, … */
+  attempt: number;
+  /** The event, as sent: every attempt gets the same one. */
+  event: string;
 }
 
 export interface FcServiceOptions {
@@ -48,6 +63,13 @@ export interface FcServiceOptions {
   credentials: CredentialStore;
   accountId: string;
   region: string;
+  /** Retries of a failed asynchronous invocation when its function's spec sets none; FC's default is 3. */
+  maxAsyncRetryAttempts?: number;
+  /**
+   * Called as each attempt of an asynchronous invocation starts. A returned promise kills that attempt (SIGKILL of
+   * its process) when it resolves: a test's way to crash a worker at a moment it chooses.
+   */
+  killAsyncAttempt?: (attempt: AsyncAttempt) => Promise<void> | undefined;
 }
 
 /** Registered functions, invocations, and the run itself; shared by the API endpoint and the HTTP trigger gateway. */
@@ -118,7 +140,27 @@ export class FcService {
     const run = (async () => {
       // FC answers 202 before the function starts: let the response go out first.
       await new Promise((r) => setImmediate(r));
-      await this.#execute(spec, inv, event);
+      // As FC's async system does: a failed run (an error, a time-out, a crashed process) is run again with the
+      // same event and request id, up to maxAsyncRetryAttempts more times. FC waits between retries; the emulator
+      // does not, to keep tests fast. maxAsyncEventAgeInSeconds is not emulated.
+      const retries = spec.maxAsyncRetryAttempts ?? this.options.maxAsyncRetryAttempts ?? 3;
+      for (let attempt = 1; attempt <= 1 + retries; attempt++) {
+        const kill = new AbortController();
+        const when = this.options.killAsyncAttempt?.({
+          requestId: inv.requestId,
+          functionName: name,
+          taskId,
+          attempt,
+          event: inv.event,
+        });
+        void when?.then(
+          () => kill.abort(),
+          () => undefined,
+        );
+        const result = await this.#execute(spec, inv, event, kill.signal, attempt <= retries);
+        if (result.ok || this.#stop.signal.aborted) break;
+      }
+      this.#settled(inv);
     })();
     this.#running.add(run);
     void run.finally(() => this.#running.delete(run));
@@ -138,6 +180,7 @@ export class FcService {
     const run = this.#execute(spec, inv, event);
     this.#running.add(run.then(() => undefined));
     const result = await run;
+    this.#settled(inv);
     return { invocation: structuredClone(inv), run: result };
   }
 
@@ -170,13 +213,22 @@ export class FcService {
       status: 'queued',
       event: event.toString('utf8'),
       logs: '',
+      attempts: 0,
+      attemptErrors: [],
     };
     this.#invocations.push(inv);
     return inv;
   }
 
-  async #execute(spec: FcFunctionSpec, inv: FcInvocation, event: Buffer): Promise<RunResult> {
+  async #execute(
+    spec: FcFunctionSpec,
+    inv: FcInvocation,
+    event: Buffer,
+    kill?: AbortSignal,
+    retryFollows = false,
+  ): Promise<RunResult> {
     inv.status = 'running';
+    inv.attempts += 1;
     const result = await runFunction({
       spec,
       event,
@@ -187,18 +239,30 @@ export class FcService {
       // What FC hands every invocation: the function role's temporary credentials.
       credentials: this.options.credentials.issueSts(),
       signal: this.#stop.signal,
+      ...(kill ? { kill } : {}),
     });
-    inv.logs = result.logs;
+    inv.logs += result.logs;
     if (result.ok) {
       inv.status = 'succeeded';
       inv.result = result.result;
+      delete inv.error;
     } else {
-      inv.status = 'failed';
-      inv.error = { type: result.errorType, message: result.errorMessage };
+      const error = { type: result.errorType, message: result.errorMessage };
+      inv.attemptErrors.push(error);
+      // Between attempts the invocation is waiting for its retry, not finished: waiters must not see `failed` yet.
+      if (retryFollows && !this.#stop.signal.aborted) inv.status = 'queued';
+      else {
+        inv.status = 'failed';
+        inv.error = error;
+      }
     }
+    return result;
+  }
+
+  /** Tells the waiters: only once no retry follows. */
+  #settled(inv: FcInvocation): void {
     for (const w of this.#waiters.get(inv.requestId) ?? []) w(inv);
     this.#waiters.delete(inv.requestId);
-    return result;
   }
 }
 

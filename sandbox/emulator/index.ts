@@ -9,7 +9,7 @@ import { CallLog, type CallRecord, type Product } from './call-log.js';
 import { ChalltestsrvMirror } from './challtestsrv-mirror.js';
 import { type AccessKey, CredentialStore, type StsCredentials } from './credentials.js';
 import { Faults } from './faults.js';
-import { FcService, type FcInvocation, startFcApiServer } from './fc.js';
+import { type AsyncAttempt, FcService, type FcInvocation, startFcApiServer } from './fc.js';
 import type { FcContext, FcFunctionCode, FcFunctionSpec, FcHandler } from './fc-function-runner.js';
 import { type HttpTrigger, type HttpTriggerAuthType, startHttpTrigger } from './gateway.js';
 import { type ProductHandler, startRpcServer } from './rpc-server.js';
@@ -37,6 +37,7 @@ export type {
 } from './faults.js';
 export type {
   AccessKey,
+  AsyncAttempt,
   CallRecord,
   DomainExtensionInfo,
   DomainRecordItem,
@@ -76,6 +77,13 @@ export interface EmulatorOptions {
   fcRegion?: string;
   /** How long after AddDomainRecord answers a TXT record becomes visible (as on Alidns); default 0. */
   dnsPropagationDelayMs?: number;
+  /** Retries of a failed asynchronous FC invocation when the function's spec sets none; default 3, as FC. */
+  fcMaxAsyncRetryAttempts?: number;
+  /**
+   * Called as each attempt of an asynchronous FC invocation starts; a returned promise SIGKILLs that attempt's
+   * process when it resolves (a crashed worker). The retry gets the same event and task id.
+   */
+  fcKillAsyncAttempt?: (attempt: AsyncAttempt) => Promise<void> | undefined;
 }
 
 /** Function Compute 3.0: functions, their invocations, and HTTP triggers in front of them. */
@@ -204,6 +212,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     credentials,
     accountId: options.fcAccountId ?? '1234567890123456',
     region: options.fcRegion ?? 'cn-hangzhou',
+    ...(options.fcMaxAsyncRetryAttempts !== undefined
+      ? { maxAsyncRetryAttempts: options.fcMaxAsyncRetryAttempts }
+      : {}),
+    ...(options.fcKillAsyncAttempt ? { killAsyncAttempt: options.fcKillAsyncAttempt } : {}),
   });
   const fcApi = await startFcApiServer(fc, { host: '127.0.0.1', port: options.fcPort ?? 0, clock, credentials });
   const triggers: HttpTrigger[] = [];
