@@ -1,34 +1,34 @@
 /**
- * `npm run bench`: what the rotator costs on top of the ACME issuance itself.
+ * What the rotator costs on top of the ACME issuance itself. Side by side, in one process, against one Pebble:
+ * (a) the full rotation of N certificates through the composition root (gather from the SLB emulator, decide, order
+ * through Alidns + propagation check, local checks, upload, compare, move and read back the listener, wire check) with
+ * the real pop-core and acme-client, and (b) a bare acme-client `auto()` issuance of the same kind of names and key
+ * type (RSA-2048) with TXT records written straight into challtestsrv. Rounds alternate (a, b, a, b, …) so drift on a
+ * busy machine hits both; medians and their ratio are printed.
  *
- * Side by side, in one process, against one Pebble: (a) the full rotation of N certificates (gather from the SLB
- * emulator, decide, order through Alidns + propagation check, local checks, upload, compare, move and read back the
- * listener) with the real pop-core and acme-client, and (b) a bare acme-client `auto()` issuance of the same names and
- * key type with TXT records written straight into challtestsrv. Rounds alternate (a, b, a, b, …) so drift on a busy
- * machine hits both; the medians and their ratio are printed for N = 1 and N = 20, with peak RSS.
- *
- * Started by bench/run.ts (`npm run bench [-- --rounds 5]`), which provides Pebble and trust in it.
+ * `npm run bench -- rotation-vs-acme [--size 1] [--rounds 5]`
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { type AcmeTestCa, type SandboxWorld, sandboxConfigYaml, seedListener, startWorld } from '../sandbox/world.js';
+import { sandboxConfigYaml, seedListener, startWorld } from '../sandbox/world.js';
+import type { SandboxWorld } from '../sandbox/world.js';
 import { parseConfig } from '../shared/config/load-config.js';
 import { silentLogger } from '../shared/log/logger.js';
 import { memorySink } from '../shared/log/outcome-sink.js';
-import { runRotation } from '../shared/rotation/run-rotation.js';
+import { composeRotator } from '../shared/runtime/compose.js';
 import { credentialsFromFcContext } from '../shared/runtime/credentials.js';
-import { wireRotation } from '../shared/runtime/wire.js';
+import { BENCH_ZONE } from './lib/bench-world.js';
+import { type Benchmark, positiveInt } from './lib/context.js';
+import { median, ms, ratioLine } from './lib/report.js';
 
 const REGION = 'cn-hangzhou';
-const ZONE = 'bench.test';
-
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } });
-const rounds = Math.max(1, Number(values.rounds));
+/** The rotator's acme-client polling (shared/adapters/acme/acme-certificate-authority.ts), so both paths poll alike. */
+const BACKOFF = { backoffAttempts: 12, backoffMin: 1_000, backoffMax: 10_000 };
 
 async function rotatorRound(world: SandboxWorld, n: number, round: number): Promise<number> {
   const certs = [];
   for (let i = 0; i < n; i++) {
-    const domains = [`r${round}-c${i}.${ZONE}`];
+    const domains = [`r${round}-c${i}.${BENCH_ZONE}`];
     const seeded = await seedListener(world, { regionId: REGION, domains, days: 3 });
     certs.push({
       name: `r${round}c${i}`,
@@ -38,15 +38,16 @@ async function rotatorRound(world: SandboxWorld, n: number, round: number): Prom
     });
   }
   const config = await parseConfig(sandboxConfigYaml(world.ca, certs, { certificateQuota: 100_000 }), 'bench.yaml', {});
-  const deps = wireRotation({
+  const started = performance.now();
+  // No alerts, heartbeat or watch list are configured, so the run's after-steps send nothing.
+  const rotator = composeRotator({
     config,
     env: world.endpointEnv,
     credentials: credentialsFromFcContext(world.emulator.issueStsCredentials()),
     logger: silentLogger,
     sink: memorySink(),
   });
-  const started = performance.now();
-  const { records } = await runRotation(config, { trigger: 'bench' }, deps);
+  const { records } = await rotator.run({ trigger: 'bench' });
   const elapsed = performance.now() - started;
   const bad = records.filter((r) => r.outcome !== 'rotated');
   if (bad.length > 0)
@@ -65,14 +66,9 @@ async function bareRound(world: SandboxWorld, n: number, round: number): Promise
     type: 'pkcs8',
     format: 'pem',
   });
-  const client = new acme.Client({
-    directoryUrl: world.ca.directoryUrl,
-    accountKey,
-    backoffMin: 100,
-    backoffMax: 1000,
-  });
+  const client = new acme.Client({ directoryUrl: world.ca.directoryUrl, accountKey, ...BACKOFF });
   for (let i = 0; i < n; i++) {
-    const name = `b${round}-c${i}.${ZONE}`;
+    const name = `b${round}-c${i}.${BENCH_ZONE}`;
     const [, csr] = await acme.crypto.createCsr(
       { commonName: name, altNames: [name] },
       await acme.crypto.createPrivateRsaKey(2048),
@@ -91,52 +87,33 @@ async function bareRound(world: SandboxWorld, n: number, round: number): Promise
   return performance.now() - started;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-
-function caFromEnvironment(): AcmeTestCa {
-  const { BENCH_ACME_DIRECTORY, BENCH_CHALLTESTSRV, BENCH_DNS_SERVER } = process.env;
-  if (!BENCH_ACME_DIRECTORY || !BENCH_CHALLTESTSRV || !BENCH_DNS_SERVER) {
-    throw new Error(
-      'run the benchmark with `npm run bench`: it starts Pebble and sets BENCH_* and NODE_EXTRA_CA_CERTS',
-    );
-  }
-  return { directoryUrl: BENCH_ACME_DIRECTORY, challtestsrvUrl: BENCH_CHALLTESTSRV, dnsServer: BENCH_DNS_SERVER };
-}
-
-async function main() {
-  const ca = caFromEnvironment();
-  const world = await startWorld(ca, [ZONE]);
+export const rotationVsAcme: Benchmark = async (args, { ca, write }) => {
+  const { values } = parseArgs({ args, options: { size: { type: 'string' }, rounds: { type: 'string' } } });
+  const size = positiveInt('size', values.size, 1);
+  const rounds = positiveInt('rounds', values.rounds, 5);
+  const world = await startWorld(ca, [BENCH_ZONE]);
   // Each round seeds and rotates fresh certificates in one region: lift the 100-per-region quota for the benchmark
   // (in the emulator here, and in the rotator's configuration in rotatorRound).
   world.emulator.slb.setCertificateQuota(REGION, 100_000);
   try {
-    process.stdout.write(
-      `bench: ${rounds} alternating round(s) per size after one warm-up, Pebble ${ca.directoryUrl}\n`,
-    );
-    for (const n of [1, 20]) {
-      const rot: number[] = [];
-      const bare: number[] = [];
-      for (let round = 0; round < rounds + 1; round++) {
-        const a = await rotatorRound(world, n, round * 100 + n);
-        const b = await bareRound(world, n, round * 100 + n);
-        // The first round warms both paths (module loading, TLS sessions) and is not counted.
-        if (round > 0) {
-          rot.push(a);
-          bare.push(b);
-        }
+    const rot: number[] = [];
+    const bare: number[] = [];
+    for (let round = 0; round < rounds + 1; round++) {
+      const a = await rotatorRound(world, size, round);
+      const b = await bareRound(world, size, round);
+      // The first round warms both paths (module loading, TLS sessions) and is not counted.
+      if (round > 0) {
+        rot.push(a);
+        bare.push(b);
       }
-      const mr = median(rot);
-      const mb = median(bare);
-      process.stdout.write(
-        `N=${String(n).padStart(2)}  rotator ${mr.toFixed(0).padStart(6)} ms   bare acme-client ${mb.toFixed(0).padStart(6)} ms   ratio ${(mr / mb).toFixed(2)}\n`,
-      );
     }
-    process.stdout.write(
-      `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (both paths in one process)\n`,
+    const mr = median(rot);
+    const mb = median(bare);
+    write(
+      `rotation-vs-acme: ${size} certificate(s), ${rounds} alternating round(s) after one warm-up: rotator ${ms(mr)}, bare acme-client ${ms(mb)} (medians)`,
     );
+    write(ratioLine('rotation-vs-acme', mr / mb, { op: '≤', value: 1.3 }, 'rotator ÷ bare acme-client'));
   } finally {
     await world.close();
   }
-}
-
-await main();
+};
