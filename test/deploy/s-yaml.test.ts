@@ -116,6 +116,52 @@ describe('s.yaml', () => {
     expect(props.instanceConcurrency).toBe(1);
   });
 
+  it('fan-out: the coordinator invokes a worker function of the same code, retried and bounded by FC', () => {
+    type Props = {
+      functionName: string;
+      code: string;
+      handler: string;
+      runtime: string;
+      timeout: number;
+      role: string;
+      instanceConcurrency: number;
+      concurrencyConfig: { reservedConcurrency: number };
+      environmentVariables: Record<string, string>;
+      triggers?: unknown[];
+      asyncInvokeConfig: {
+        maxAsyncRetryAttempts: number;
+        maxAsyncEventAgeInSeconds: number;
+        destinationConfig?: { onFailure?: { destination?: string } };
+      };
+    };
+    const rotator = sYaml.resources.rotator?.props as Props;
+    const worker = sYaml.resources.worker?.props as Props;
+    expect(rotator.environmentVariables.ROTATOR_FANOUT).toBe('auto');
+    expect(rotator.environmentVariables.ROTATOR_FANOUT_FUNCTION).toBe(worker.functionName);
+    expect(worker.functionName).not.toBe(rotator.functionName);
+    // The same bundle, configuration, role and timeout: maxPerWorker is derived from the coordinator's timeout.
+    for (const k of ['code', 'handler', 'runtime', 'timeout', 'role'] as const) expect(worker[k]).toBe(rotator[k]);
+    expect(worker.environmentVariables.ROTATOR_CONFIG).toBe(rotator.environmentVariables.ROTATOR_CONFIG);
+    expect(worker.environmentVariables.ROTATOR_FANOUT).toBe('never');
+    expect(worker.triggers).toBeUndefined();
+    // Several partitions at once, one per instance.
+    expect(worker.instanceConcurrency).toBe(1);
+    expect(worker.concurrencyConfig.reservedConcurrency).toBeGreaterThan(1);
+    for (const p of [rotator, worker]) {
+      expect(p.asyncInvokeConfig.maxAsyncRetryAttempts).toBeGreaterThanOrEqual(1);
+      expect(p.asyncInvokeConfig.maxAsyncRetryAttempts).toBeLessThanOrEqual(8);
+      expect(p.asyncInvokeConfig.maxAsyncEventAgeInSeconds).toBeLessThanOrEqual(86_400);
+    }
+    expect(worker.asyncInvokeConfig.destinationConfig?.onFailure?.destination).toMatch(/^acs:(mns|fc):/);
+  });
+
+  it('the schema check can fail for the async settings (more than 8 retries is rejected)', () => {
+    const worker = sYaml.resources.worker?.props as { asyncInvokeConfig: object };
+    expect(
+      validate({ ...worker, asyncInvokeConfig: { ...worker.asyncInvokeConfig, maxAsyncRetryAttempts: 9 } }).ok,
+    ).toBe(false);
+  });
+
   it('the schema check can fail for the operator too (concurrency above 200 per instance is rejected)', () => {
     expect(validate({ ...sYaml.resources.operator?.props, instanceConcurrency: 201 }).ok).toBe(false);
   });
