@@ -15,6 +15,8 @@ export type Stage =
   | 'credentials'
   | 'gather'
   | 'decide'
+  /** Taking the certificate's lease before ordering, so overlapping runs never order it twice. */
+  | 'lease'
   | 'preflight'
   | 'dns'
   | 'issue'

@@ -28,6 +28,8 @@ export interface PlanContext {
   force: boolean;
   now: Date;
   certificateQuota: number;
+  /** The run takes a lease per due certificate (its DNS writes are changes too). Default false. */
+  leases?: boolean;
 }
 
 /** The placeholder a plan uses for the certificate that issuing will produce. */
@@ -100,7 +102,7 @@ export function planCertificate(input: PlanInput, context: PlanContext): Certifi
     prune,
     calls: [],
   };
-  return { ...plan, calls: plannedCalls(plan) };
+  return { ...plan, calls: plannedCalls(plan, { leases: context.leases === true }) };
 }
 
 function plannedTarget(b: TargetBinding, change: PlannedTarget['change']): PlannedTarget {

@@ -1,4 +1,5 @@
 import type { Target } from '../domain/certificate.js';
+import { leaseName } from '../lease/lease-records.js';
 import type { CertificatePlan, PlannedCall } from './types.js';
 
 /**
@@ -6,9 +7,20 @@ import type { CertificatePlan, PlannedCall } from './types.js';
  * nothing); parameters identify what changes, never a key or a certificate body. Challenge records are named by
  * their FQDN: the zone that holds them is looked up when the order exists.
  */
-export function plannedCalls(plan: Omit<CertificatePlan, 'calls'>): PlannedCall[] {
+export function plannedCalls(plan: Omit<CertificatePlan, 'calls'>, options: { leases?: boolean } = {}): PlannedCall[] {
   if (plan.action === 'none') return [];
   const calls: PlannedCall[] = [];
+  const lease = options.leases ? leaseName(plan.domains) : undefined;
+  if (lease) {
+    // The lock (a value every contender shares, so a second create is refused), then the record naming its holder.
+    calls.push({ product: 'Alidns', action: 'AddDomainRecord', params: { Name: lease, Type: 'TXT' } });
+    calls.push({
+      product: 'Alidns',
+      action: 'AddDomainRecord',
+      params: { Name: lease, Type: 'TXT' },
+      when: 'the record naming the holder, once the lease is taken',
+    });
+  }
   const next = plan.resume?.serverCertificateId ?? '(new)';
   if (plan.action === 'issue') {
     for (const id of plan.quota?.makeRoom ?? []) {
@@ -58,6 +70,16 @@ export function plannedCalls(plan: Omit<CertificatePlan, 'calls'>): PlannedCall[
       params: { ServerCertificateId: id },
       when: 'after every target is verified; only if nothing serves it then',
     });
+  }
+  if (lease) {
+    for (const what of ['the lease', 'the holder record']) {
+      calls.push({
+        product: 'Alidns',
+        action: 'DeleteDomainRecord',
+        params: { Name: lease, Type: 'TXT' },
+        when: `${what}, released at the end whatever the result`,
+      });
+    }
   }
   return calls;
 }

@@ -54,6 +54,7 @@ export function buildOutcome(plan: CertificatePlan, run: Execution, durationMs: 
       ...(plan.renewAt ? { renewAt: plan.renewAt } : {}),
     });
   }
+  if (run.skipped) return finish({ outcome: 'skipped', code: run.skipped.code, reason: run.skipped.reason });
   if (run.verdict) return finish({ outcome: run.verdict.verdict, reason: run.verdict.reason });
 
   record.daysGained = gained(plan, run);

@@ -1,16 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { matchesFingerprint } from '../certs/fingerprint.js';
 import type { ManagedCertificate } from '../config/types.js';
 import type { IssuedCertificate, ServerCertificate } from '../domain/certificate.js';
-import { rotatorTags, serverCertificateName } from '../domain/tags.js';
+import { isRotatorCertificate, rotatorTags, serverCertificateName } from '../domain/tags.js';
 import { asRotatorError, CloudApiError, DeadlineError, DeployError, RotatorError, type Stage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { CertificatePlan } from '../plan/types.js';
 import { compareCertificates } from '../policy/compare.js';
 import type { CertificateAuthority } from '../ports/certificate-authority.js';
+import type { Lease, LeaseStore } from '../ports/lease.js';
 import type { WireProbe } from '../ports/wire-probe.js';
 import { interruptionOf } from '../runtime/interrupt.js';
 import { moveTargets, rollBack } from './deploy.js';
-import type { TargetResult } from './outcome.js';
+import type { SkipCode, TargetResult } from './outcome.js';
 import { pruneOwnCertificates } from './prune.js';
 import type { RegionView } from './region-view.js';
 import type { TargetHandlers } from './targets.js';
@@ -28,6 +30,10 @@ export interface ExecuteDependencies {
   logger: Logger;
   /** Told each time the certificate enters a stage: a terminal shows it while a long run goes on. Must not throw. */
   progress?: ProgressListener;
+  /** A lease per certificate across processes, taken before anything changes; absent = no leasing (unit tests). */
+  leases?: LeaseStore;
+  /** Who takes the lease: the same holder re-enters its own lease (a retried fan-out worker). Default: a new id. */
+  leaseHolder?: string;
 }
 
 /** One certificate entering one stage of its execution. */
@@ -53,6 +59,8 @@ export interface Execution {
   /** The certificate uploaded (or reused, or resumed) for the targets. */
   current?: ServerCertificate;
   resumed: boolean;
+  /** Another run has this certificate (it holds the lease, or finished it after this run's plan): nothing changed. */
+  skipped?: { code: SkipCode; reason: string };
   /** The comparison stopped the rotation: nothing (more) was changed. */
   verdict?: { verdict: 'unchanged' | 'regressed' | 'mismatch'; reason: string };
   /** Each target after the run; absent when the run never reached the targets. */
@@ -88,9 +96,50 @@ export async function executePlan(
       // A display that fails must never stop a rotation.
     }
   };
+  let lease: Lease | undefined;
   try {
     if (plan.action === 'none') return run;
     log.info({ reason: plan.reason, code: plan.code }, 'certificate is due');
+
+    if (deps.leases) {
+      enter('lease');
+      const attempt = await deps.leases.acquire({
+        certificate: cert.name,
+        domains: cert.domains,
+        holder: deps.leaseHolder ?? `run-${randomUUID()}`,
+        now: deps.clock(),
+      });
+      if (!attempt.acquired) {
+        const reason =
+          `another run holds the lease on this certificate (holder ${attempt.holder ?? 'unknown'}, since ` +
+          `${attempt.since.toISOString()}, until ${attempt.expiresAt.toISOString()}) and is rotating it; nothing ordered or moved`;
+        log.info({ holder: attempt.holder, expiresAt: attempt.expiresAt.toISOString() }, 'lease held by another run');
+        run.skipped = { code: 'lease.held', reason };
+        return run;
+      }
+      lease = attempt.lease;
+      log.info(
+        {
+          lease: lease.where,
+          recordId: lease.id,
+          reentered: lease.reentered,
+          expiresAt: lease.expiresAt.toISOString(),
+        },
+        'lease taken',
+      );
+      if (lease.tookOver) {
+        warn(
+          `took over the expired lease of ${lease.tookOver.holder ?? 'an unknown holder'} (taken ` +
+            `${lease.tookOver.since.toISOString()}, expired ${lease.tookOver.expiredAt.toISOString()}): that run stopped without finishing`,
+        );
+      }
+      // The plan was made before the lease: a run that held it may have finished this certificate since.
+      const meanwhile = await rotatedMeanwhile(deps.region, plan, cert);
+      if (meanwhile) {
+        run.skipped = { code: 'lease.rotated-meanwhile', reason: `${meanwhile}; nothing ordered or moved` };
+        return run;
+      }
+    }
 
     if (plan.resume) {
       log.info(
@@ -211,7 +260,52 @@ export async function executePlan(
       : asRotatorError(err, run.stage);
     log.error({ err: run.failure }, 'rotation failed');
     return run;
+  } finally {
+    if (lease && deps.leases) {
+      try {
+        await deps.leases.release(lease);
+      } catch (err) {
+        // The rotation's result stands; the lease only delays the next run until it expires.
+        warn(
+          `the lease ${lease.where} (record ${lease.id}) could not be released, it expires ${lease.expiresAt.toISOString()}: ${asRotatorError(err, 'lease').message}`,
+        );
+      }
+    }
   }
+}
+
+/**
+ * After taking the lease: what changed since the plan was made, read fresh. A target that now serves a certificate
+ * expiring later than the plan's `previous` was moved by another run; without targets, a certificate of this name
+ * that appeared since the plan and expires later says the same. Returns the fact in words, or undefined.
+ */
+async function rotatedMeanwhile(
+  region: RegionView,
+  plan: CertificatePlan,
+  cert: ManagedCertificate,
+): Promise<string | undefined> {
+  const known = new Set((await region.certificates()).map((c) => c.serverCertificateId));
+  const fresh = await region.freshCertificates();
+  const laterThanPrevious = (c: ServerCertificate) =>
+    c.serverCertificateId !== plan.previous?.serverCertificateId &&
+    c.expireTimeStamp > (plan.previous?.expireTimeStamp ?? -Infinity);
+  if (plan.targets.length > 0) {
+    for (const t of plan.targets) {
+      const now = await region.binding(t.target);
+      if (now.serverCertificateId === t.from) continue;
+      const serving = fresh.find((c) => c.serverCertificateId === now.serverCertificateId);
+      if (serving && laterThanPrevious(serving)) {
+        return `${t.name} now serves ${serving.serverCertificateId} (expires ${serving.expireTime}), moved there by another run after this run's plan was made`;
+      }
+    }
+    return undefined;
+  }
+  const appeared = fresh.find(
+    (c) => !known.has(c.serverCertificateId) && isRotatorCertificate(c, cert.name) && laterThanPrevious(c),
+  );
+  return appeared
+    ? `another run uploaded ${appeared.serverCertificateId} (expires ${appeared.expireTime}) for this certificate after this run's plan was made`
+    : undefined;
 }
 
 /** "interrupted by SIGTERM" when an operator stopped the run, else the function's deadline. */

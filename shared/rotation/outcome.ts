@@ -1,8 +1,24 @@
 import type { ServerCertificate } from '../domain/certificate.js';
 import type { RotatorError, Stage } from '../errors.js';
 
-export const OUTCOMES = ['rotated', 'not-due', 'unchanged', 'regressed', 'mismatch', 'rolled-back', 'failed'] as const;
+export const OUTCOMES = [
+  'rotated',
+  'not-due',
+  'skipped',
+  'unchanged',
+  'regressed',
+  'mismatch',
+  'rolled-back',
+  'failed',
+] as const;
 export type Outcome = (typeof OUTCOMES)[number];
+
+/**
+ * Why a due certificate was left alone (`skipped`): `lease.held`, another run holds its lease and is rotating it now;
+ * `lease.rotated-meanwhile`, another run rotated it after this run's plan was made. Neither is a failure: the
+ * certificate is being (or was just) taken care of, so neither alerts.
+ */
+export type SkipCode = 'lease.held' | 'lease.rotated-meanwhile';
 
 export interface CertificateRef {
   serverCertificateId: string;
@@ -32,6 +48,8 @@ export interface OutcomeRecord {
   domains: string[];
   outcome: Outcome;
   reason: string;
+  /** For `skipped`: why, as a stable code. */
+  code?: SkipCode;
   /** Set when outcome is `failed` (and for `rolled-back`): where it failed and whether the next run may succeed. */
   stage?: Stage;
   retryable?: boolean;
@@ -75,6 +93,7 @@ export const OUTCOME_FIELDS = [
   'domains',
   'outcome',
   'reason',
+  'code',
   'stage',
   'retryable',
   'errorCode',
@@ -124,7 +143,7 @@ export function failureFields(err: RotatorError): Pick<OutcomeRecord, 'stage' | 
   return { stage: err.stage, retryable: err.retryable, ...(err.code ? { errorCode: err.code } : {}) };
 }
 
-const HEALTHY: ReadonlySet<Outcome> = new Set(['rotated', 'not-due', 'unchanged']);
+const HEALTHY: ReadonlySet<Outcome> = new Set(['rotated', 'not-due', 'skipped', 'unchanged']);
 
 /** Pure: the per-run summary from the per-certificate records. */
 export function summarize(records: readonly OutcomeRecord[], trigger: string, durationMs: number): SummaryRecord {

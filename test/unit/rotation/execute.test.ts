@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ManagedCertificate } from '../../../shared/config/types.js';
 import type { IssuedCertificate, ServerCertificate } from '../../../shared/domain/certificate.js';
+import { CloudApiError } from '../../../shared/errors.js';
+import { holderValue, leaseName, lockValue } from '../../../shared/lease/lease-records.js';
+import { RecordLeaseStore } from '../../../shared/lease/record-lease-store.js';
 import { silentLogger } from '../../../shared/log/logger.js';
 import { planCertificate } from '../../../shared/plan/make-plan.js';
 import type { CertificateAuthority } from '../../../shared/ports/certificate-authority.js';
@@ -9,11 +12,12 @@ import { buildOutcome } from '../../../shared/rotation/build-outcome.js';
 import { executePlan } from '../../../shared/rotation/execute.js';
 import { gather } from '../../../shared/rotation/gather.js';
 import { referencedIds } from '../../../shared/rotation/inventory.js';
-import type { OutcomeRecord } from '../../../shared/rotation/outcome.js';
+import { type OutcomeRecord, summarize } from '../../../shared/rotation/outcome.js';
 import { RegionView } from '../../../shared/rotation/region-view.js';
 import { slbTargetHandlers } from '../../../shared/rotation/targets.js';
 import { Interrupted } from '../../../shared/runtime/interrupt.js';
 import { aManagedCertificate, anIssuedCertificate, aServerCertificate, days, NOW } from '../../support/builders.js';
+import { type MemoryLeaseRecords, memoryLeaseRecords } from '../../support/memory-lease-records.js';
 import { type MemoryLoadBalancer, memoryLoadBalancer } from '../../support/memory-load-balancer.js';
 
 const settings = { certificateQuota: 100, verifyOnWire: true, wireSettleSeconds: 1 };
@@ -292,5 +296,174 @@ describe('executor steps over an in-memory load balancer', () => {
       { force: false, now: NOW, certificateQuota: 1 },
     );
     expect(tooFull.quota?.wouldExceed).toBe(true);
+  });
+});
+
+describe('the lease: one run per certificate across processes', () => {
+  const NAME = leaseName(['example.com']);
+  const DURATION = 20 * 60_000;
+
+  /** Plans first, then lets `meanwhile` act (another run), then executes with a lease store over `records`. */
+  async function rotateLeased(
+    w: World,
+    records: MemoryLeaseRecords,
+    options: { meanwhile?: () => void | Promise<void>; ca?: CertificateAuthority } = {},
+  ): Promise<OutcomeRecord> {
+    const region = new RegionView(w.lb);
+    const gathered = await gather(region, w.cert, undefined);
+    const plan = planCertificate(
+      { ...gathered, referenced: undefined },
+      { force: false, now: NOW, certificateQuota: settings.certificateQuota, leases: true },
+    );
+    await options.meanwhile?.();
+    const ca: CertificateAuthority = options.ca ?? {
+      issue: async () => {
+        w.caCalls++;
+        return w.issued;
+      },
+    };
+    const run = await executePlan(
+      plan,
+      w.cert,
+      {
+        region,
+        targets: slbTargetHandlers(region),
+        certificateAuthority: async () => ca,
+        wireProbe: probeOf(w),
+        clock: () => NOW,
+        sleep: async () => {},
+        logger: silentLogger,
+        leases: new RecordLeaseStore(records, DURATION),
+        leaseHolder: 'run-b',
+      },
+      settings,
+    );
+    return buildOutcome(plan, run, 0);
+  }
+
+  const leaseValues = (records: MemoryLeaseRecords) => (records.records.get(NAME) ?? []).map((r) => r.value);
+
+  it('held by another run: skipped with lease.held, nothing ordered or written, its lease untouched', async () => {
+    const w = world(5);
+    const records = memoryLeaseRecords(new Date(NOW.getTime() - 60_000));
+    const lock = await records.create(NAME, lockValue('shop'));
+    if (lock === 'duplicate') throw new Error('unexpected');
+    await records.create(NAME, holderValue('shop', 'run-a', lock.id));
+    const r = await rotateLeased(w, records);
+    expect(r).toMatchObject({ outcome: 'skipped', code: 'lease.held' });
+    expect(r.reason).toMatch(/another run holds the lease on this certificate \(holder run-a, since .*, until .*\)/);
+    expect(r.stage).toBeUndefined();
+    expect(w.caCalls).toBe(0);
+    expect(w.lb.writes()).toEqual([]);
+    expect(leaseValues(records)).toHaveLength(2);
+    expect(records.calls.filter((c) => c.startsWith('remove'))).toEqual([]);
+    // Not a failure: the run stays ok, and nothing alerts.
+    expect(summarize([r], 'timer', 0).ok).toBe(true);
+  });
+
+  it('taken, but another run moved the target after the plan: skipped, nothing ordered, lease released', async () => {
+    const w = world(5);
+    const records = memoryLeaseRecords(NOW);
+    const r = await rotateLeased(w, records, {
+      meanwhile: () => {
+        w.lb.certificates.push(aServerCertificate({ id: 'theirs', own: 'shop', notBefore: NOW, notAfter: days(90) }));
+        w.lb.listeners.set('lb-1:443', 'theirs');
+      },
+    });
+    expect(r).toMatchObject({ outcome: 'skipped', code: 'lease.rotated-meanwhile' });
+    expect(r.reason).toMatch(/lb-1:443 now serves theirs .* moved there by another run/);
+    expect(w.caCalls).toBe(0);
+    expect(w.lb.writes()).toEqual([]);
+    expect(leaseValues(records)).toEqual([]);
+  });
+
+  it('without targets: a certificate of this name uploaded after the plan means another run did it', async () => {
+    const w = world(5);
+    w.cert = aManagedCertificate({ listeners: [] });
+    const records = memoryLeaseRecords(NOW);
+    const r = await rotateLeased(w, records, {
+      meanwhile: () => {
+        w.lb.certificates.push(aServerCertificate({ id: 'theirs', own: 'shop', notBefore: NOW, notAfter: days(90) }));
+      },
+    });
+    expect(r).toMatchObject({ outcome: 'skipped', code: 'lease.rotated-meanwhile' });
+    expect(w.caCalls).toBe(0);
+  });
+
+  it('taken: rotates, then releases the lease by its ids', async () => {
+    const w = world(5);
+    const records = memoryLeaseRecords(NOW);
+    const r = await rotateLeased(w, records);
+    expect(r.outcome).toBe('rotated');
+    expect(w.caCalls).toBe(1);
+    expect(records.calls).toEqual([
+      `create ${NAME} ${lockValue('shop')}`,
+      `create ${NAME} ${holderValue('shop', 'run-b', 'r1')}`,
+      'remove r1',
+      'remove r2',
+    ]);
+    expect(leaseValues(records)).toEqual([]);
+  });
+
+  it('a failed rotation still releases the lease', async () => {
+    const w = world(5);
+    const records = memoryLeaseRecords(NOW);
+    const ca: CertificateAuthority = {
+      issue: async () => {
+        throw new Error('CA down');
+      },
+    };
+    const r = await rotateLeased(w, records, { ca });
+    expect(r).toMatchObject({ outcome: 'failed', stage: 'issue' });
+    expect(leaseValues(records)).toEqual([]);
+  });
+
+  it('a lease that cannot be released is a warning; the outcome stands', async () => {
+    const w = world(5);
+    const records = memoryLeaseRecords(NOW);
+    records.failRemoval('r1');
+    const r = await rotateLeased(w, records);
+    expect(r.outcome).toBe('rotated');
+    expect(r.warnings).toEqual([
+      expect.stringMatching(
+        /^the lease _slb-cert-rotator-lease\.example\.com \(record r1\) could not be released, it expires 2026-11-22T00:20:00\.000Z: /,
+      ),
+    ]);
+  });
+
+  it('a lease store that fails: failed at stage lease, nothing ordered', async () => {
+    const w = world(5);
+    const records = memoryLeaseRecords(NOW);
+    records.create = async () => {
+      throw new CloudApiError('lease', 'AddDomainRecord', 'AddDomainRecord to alidns failed: Throttling', {
+        code: 'Throttling',
+        retryable: true,
+      });
+    };
+    const r = await rotateLeased(w, records);
+    expect(r).toMatchObject({ outcome: 'failed', stage: 'lease', retryable: true, errorCode: 'Throttling' });
+    expect(w.caCalls).toBe(0);
+  });
+
+  it('a crashed run’s expired lease is taken over, said in a warning, and the certificate rotated', async () => {
+    const w = world(5);
+    const records = memoryLeaseRecords(new Date(NOW.getTime() - DURATION - 1));
+    const lock = await records.create(NAME, lockValue('shop'));
+    if (lock === 'duplicate') throw new Error('unexpected');
+    await records.create(NAME, holderValue('shop', 'run-a', lock.id));
+    records.now = NOW;
+    const r = await rotateLeased(w, records);
+    expect(r.outcome).toBe('rotated');
+    expect(w.caCalls).toBe(1);
+    expect(r.warnings).toEqual([expect.stringMatching(/^took over the expired lease of run-a /)]);
+    expect(leaseValues(records)).toEqual([]);
+  });
+
+  it('not due: no lease is taken', async () => {
+    const w = world(60);
+    const records = memoryLeaseRecords(NOW);
+    const r = await rotateLeased(w, records);
+    expect(r.outcome).toBe('not-due');
+    expect(records.calls).toEqual([]);
   });
 });
