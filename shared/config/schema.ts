@@ -196,6 +196,12 @@ export const configSchema = z
         propagationTimeoutSeconds: z.number().int().min(10).max(3600).default(300),
         /** TTL of challenge records. 600 s is the Alidns free edition's minimum (UNCONFIRMED). */
         ttl: z.number().int().min(1).max(86400).default(600),
+        /**
+         * How long a run's lease on a certificate (a TXT record beside its challenge records) holds before another
+         * run may take it over (default 1200): longer than one certificate's rotation takes (the function's timeout
+         * is 900 s).
+         */
+        leaseSeconds: z.number().int().min(60).max(86400).optional(),
       })
       .strict()
       .default({ propagationTimeoutSeconds: 300, ttl: 600 }),

@@ -41,7 +41,12 @@ export interface AcmeSettings {
 
 export interface RotatorConfig {
   acme: AcmeSettings;
-  dns: { propagationTimeoutSeconds: number; ttl: number };
+  dns: {
+    propagationTimeoutSeconds: number;
+    ttl: number;
+    /** Absent: DEFAULT_LEASE_SECONDS (shared/lease/lease-records.ts). */
+    leaseSeconds?: number | undefined;
+  };
   slb: { certificateQuota: number; verifyOnWire: boolean; wireSettleSeconds: number };
   /** Absent in hand-built configurations: the defaults apply. */
   status?: { overdueAfterDays: number };

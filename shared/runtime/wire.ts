@@ -1,3 +1,4 @@
+import { AlidnsLeaseRecords } from '../adapters/aliyun/alidns-lease.js';
 import { AlidnsProvider } from '../adapters/aliyun/alidns-provider.js';
 import { AliyunRpcClient } from '../adapters/aliyun/rpc-client.js';
 import { SlbLoadBalancer } from '../adapters/aliyun/slb-load-balancer.js';
@@ -6,7 +7,10 @@ import { TlsWireProbe } from '../adapters/tls/tls-wire-probe.js';
 import type { RotatorConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { OutcomeSink } from '../log/outcome-sink.js';
+import { DEFAULT_LEASE_SECONDS } from '../lease/lease-records.js';
+import { RecordLeaseStore } from '../lease/record-lease-store.js';
 import type { CertificateAuthority } from '../ports/certificate-authority.js';
+import type { LeaseStore } from '../ports/lease.js';
 import type { RunDependencies } from '../rotation/run-rotation.js';
 import type { CredentialsProvider } from './credentials.js';
 import { serviceSettingsFromEnvironment } from './settings-from-env.js';
@@ -21,11 +25,19 @@ export interface WireOptions {
 }
 
 /** The composition root: real adapters for the real cloud (or anything that speaks its protocol, via endpoints). */
-export function wireRotation(options: WireOptions): RunDependencies {
+export function wireRotation(options: WireOptions): RunDependencies & { leases: LeaseStore } {
   const { config, env, credentials, logger } = options;
   // Parsed now, in one place, so a malformed variable fails the run before anything is ordered.
   const { endpoints, dnsServers } = serviceSettingsFromEnvironment(env);
   return {
+    // A lease per certificate, as TXT records in the certificate's own Alidns zone (alidns-lease.ts says why).
+    leases: new RecordLeaseStore(
+      new AlidnsLeaseRecords(
+        new AliyunRpcClient({ endpoint: endpoints.alidns, apiVersion: '2015-01-09', credentials }),
+        config.dns.ttl,
+      ),
+      (config.dns.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000,
+    ),
     loadBalancer: (regionId) =>
       new SlbLoadBalancer(
         regionId,
