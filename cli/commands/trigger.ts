@@ -1,6 +1,7 @@
 import { signAcs3Request } from '../../shared/adapters/fc/acs3-signer.js';
 import { urlProblem } from '../../shared/config/url-check.js';
 import { TOKEN_VARIABLE } from '../../shared/operator/auth.js';
+import { IDEMPOTENCY_HEADER, idempotencyKeyProblem } from '../../shared/operator/idempotency.js';
 import { credentialsFromEnvironment } from '../../shared/runtime/credentials.js';
 import { defineCommand } from '../command.js';
 import { certificateOption } from '../compose-cli.js';
@@ -10,6 +11,10 @@ const ROUTES = ['rotate', 'plan', 'status'] as const;
 type Route = (typeof ROUTES)[number];
 
 /** A deployed operator API can take a while to plan a large fleet; it answers `POST /rotate` at once (202). */
+// UNCONFIRMED facts this command relies on: that FC's gateway accepts the ACS3 signature with exactly host,
+// content-type and the x-acs-* headers signed and the query in V3 canonical form (FC's page names the algorithm and
+// the Node helper, not the signed set: see acs3-signer.ts); that an anonymous trigger passes `Authorization` through
+// to the function; and that it passes `Idempotency-Key` through (any header the event lists is assumed to).
 const TIMEOUT_MS = 120_000;
 
 export const triggerCommand = defineCommand({
@@ -18,6 +23,8 @@ export const triggerCommand = defineCommand({
   details: `--url is the operator function's HTTP trigger URL. With authType function (the default deployment) the
 request is signed with ACS3-HMAC-SHA256 using ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (/ _SECURITY_TOKEN); with
 --token (authType anonymous) it carries the bearer token from ${TOKEN_VARIABLE} instead. Prints the answer's JSON.
+--idempotency-key sends the ${IDEMPOTENCY_HEADER} header with POST /rotate: repeating the command with the same key
+(after a lost answer) starts no second run and answers 200 {"alreadyStarted": true}.
 Exit code 0 for a 2xx answer (202: the run was started; its invocation id is printed), 1 otherwise.`,
   options: {
     url: { type: 'string', value: 'URL', required: true, description: "the operator function's HTTP trigger URL" },
@@ -25,6 +32,11 @@ Exit code 0 for a 2xx answer (202: the run was started; its invocation id is pri
     certificate: certificateOption,
     force: { type: 'boolean', description: 'order even when not due' },
     'dry-run': { type: 'boolean', description: 'POST /rotate answers with the plan and changes nothing' },
+    'idempotency-key': {
+      type: 'string',
+      value: 'KEY',
+      description: 'POST /rotate at most once per KEY (printable ASCII, at most 64 characters; a UUID is good)',
+    },
     token: {
       type: 'boolean',
       description: `authenticate with the bearer token in ${TOKEN_VARIABLE} (authType anonymous)`,
@@ -39,6 +51,12 @@ Exit code 0 for a 2xx answer (202: the run was started; its invocation id is pri
     const base = new URL(values.url);
     if (base.search || base.hash) throw new UsageError('--url: give the trigger URL without a query or fragment');
     const url = new URL(`/${route}`, base);
+    const key = values['idempotency-key'];
+    if (key !== undefined) {
+      if (route !== 'rotate') throw new UsageError('--idempotency-key goes with --route rotate only');
+      const keyProblem = idempotencyKeyProblem(key);
+      if (keyProblem) throw new UsageError(`--idempotency-key ${keyProblem}`);
+    }
     const certificates = values.certificate.length > 0 ? values.certificate : undefined;
     let body: string | undefined;
     if (route === 'rotate') {
@@ -54,6 +72,8 @@ Exit code 0 for a 2xx answer (202: the run was started; its invocation id is pri
     const method = route === 'rotate' ? 'POST' : 'GET';
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
+    // Not among the headers ACS3 signs (host, content-type, x-acs-*): TLS is what keeps it as sent.
+    if (key !== undefined) headers[IDEMPOTENCY_HEADER.toLowerCase()] = key;
     if (values.token) {
       const token = io.env[TOKEN_VARIABLE]?.trim();
       if (!token) throw new UsageError(`--token needs the operator's token in ${TOKEN_VARIABLE}`);

@@ -6,10 +6,14 @@ import { registerSecret } from '../log/secret-values.js';
  *
  * - `function` (the default, s.yaml `authType: function`): Function Compute's gateway checks the caller's
  *   ACS3-HMAC-SHA256 signature against the account's RAM users and roles before the function runs, and answers 403
- *   itself when it fails. The function cannot re-check that signature (it never sees the caller's secret), and a
- *   second, function-level secret would only add one more thing to leak: so it trusts the gateway and checks nothing.
+ *   itself when it fails (FC's "signature authentication for HTTP triggers" page). Which RAM permission a caller
+ *   needs for the gateway to admit it (fc:InvokeFunction on this function is assumed) is UNCONFIRMED. The function
+ *   cannot re-check that signature (it never sees the caller's secret), and a second, function-level secret would
+ *   only add one more thing to leak: so it trusts the gateway and checks nothing.
  * - `anonymous` (s.yaml `authType: anonymous`): the gateway lets everyone through, so the function checks a bearer
  *   token, or for `GET /status` only a short-lived signed link, both from the secret in ROTATOR_OPERATOR_TOKEN.
+ *   That an anonymous trigger hands the caller's `Authorization` header to the function unchanged is UNCONFIRMED
+ *   (the emulator's gateway does; a gateway that consumed it would make every token request a 401, never a pass).
  * - `misconfigured`: the environment asks for something that cannot be honoured (an unknown mode, an anonymous
  *   deployment without a usable secret). Every request is refused, never waved through.
  */

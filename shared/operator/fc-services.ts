@@ -8,6 +8,7 @@ import { configLoaderFromEnvironment } from '../runtime/config-source.js';
 import { credentialsFromFcContext } from '../runtime/credentials.js';
 import { renderStatusPage } from '../status/page.js';
 import type { OperatorServices } from './router.js';
+import { rotationStarter } from './start-rotation.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -42,7 +43,7 @@ export function fcOperatorServices(env: Env, context: RotatorContext): OperatorS
     plan: async (request) => (await rotatorFor()).plan(request),
     status: async (request) => (await rotatorFor()).status(request),
     renderStatusPage: (report) => renderStatusPage(report),
-    async startRotation(request) {
+    async startRotation(request, options) {
       const target = env[ROTATE_FUNCTION_VARIABLE]?.trim() || DEFAULT_ROTATE_FUNCTION;
       if (!context.accountId || !context.region) {
         throw new ConfigError([
@@ -56,8 +57,7 @@ export function fcOperatorServices(env: Env, context: RotatorContext): OperatorS
         stage: 'invoke',
         endpoint: fcEndpointOverride(env),
       });
-      // The rotation function reads the same {certificates?, force?} from a direct invocation's payload.
-      return invoker.invokeAsync(target, request);
+      return rotationStarter(invoker, target)(request, options);
     },
   };
 }

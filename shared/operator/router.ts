@@ -7,6 +7,7 @@ import type { PlanRequest, StatusRequest } from '../runtime/compose.js';
 import { STATUS_PAGE_CSP } from '../status/page.js';
 import type { StatusReport } from '../status/types.js';
 import { authorize, type OperatorAuth } from './auth.js';
+import { asyncTaskIdFor, idempotencyKeyOf } from './idempotency.js';
 import { statusFormat } from './negotiate.js';
 import { booleanFlag, nameList, parseQuery, parseRotateBody } from './request.js';
 
@@ -16,12 +17,18 @@ export interface RotationStart {
   force: boolean;
 }
 
+/** Queued now (its invocation id), or queued before under the same task id (a retried request): nothing new. */
+export type RotationStarted = { invocationId: string } | { alreadyStarted: true };
+
 /** Everything the operator API does, behind one seam so the router can be tested without a cloud. */
 export interface OperatorServices {
   plan(request: PlanRequest): Promise<RunPlan>;
   status(request: StatusRequest): Promise<StatusReport>;
-  /** Queues an asynchronous invocation of the rotation function; resolves once Function Compute accepted it. */
-  startRotation(request: RotationStart): Promise<{ invocationId: string }>;
+  /**
+   * Queues an asynchronous invocation of the rotation function; resolves once Function Compute accepted it. With a
+   * `taskId` Function Compute queues at most one invocation per id: a repeat resolves `{alreadyStarted: true}`.
+   */
+  startRotation(request: RotationStart, options?: { taskId?: string }): Promise<RotationStarted>;
   renderStatusPage(report: StatusReport): string;
   /** The configured names, to refuse unknown ones before anything is asked of the cloud. */
   certificateNames(): readonly string[] | Promise<readonly string[]>;
@@ -132,6 +139,7 @@ async function postRotate(event: HttpEvent, services: OperatorServices): Promise
         .join(', ')})`,
     );
   }
+  const key = idempotencyKeyOf(event.headers);
   const body = parseRotateBody(event.body);
   await checkNames(services, body.certificates);
   const selection = body.certificates ? { certificates: body.certificates } : {};
@@ -139,8 +147,11 @@ async function postRotate(event: HttpEvent, services: OperatorServices): Promise
     return jsonResponse(200, await services.plan({ ...selection, force: body.force === true }));
   }
   const request: RotationStart = { ...selection, force: body.force === true };
-  const { invocationId } = await services.startRotation(request);
-  return jsonResponse(202, { invocationId, request });
+  const started = await services.startRotation(request, key === undefined ? {} : { taskId: asyncTaskIdFor(key) });
+  // A repeat answers what is true now: the run this key names was queued before. FC does not say which invocation
+  // that was, so there is no id to return; 200 rather than 202, because this request itself queued nothing.
+  if ('alreadyStarted' in started) return jsonResponse(200, { alreadyStarted: true, request });
+  return jsonResponse(202, { invocationId: started.invocationId, request });
 }
 
 /** Unknown names are the caller's mistake, reported with the configured ones before any service is asked. */

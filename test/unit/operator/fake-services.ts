@@ -1,8 +1,10 @@
 import type { HttpEvent } from '../../../shared/fc/events.js';
 import type { RotationStart, OperatorServices } from '../../../shared/operator/router.js';
+import { rotationStarter } from '../../../shared/operator/start-rotation.js';
 import type { RunPlan } from '../../../shared/plan/types.js';
 import type { PlanRequest, StatusRequest } from '../../../shared/runtime/compose.js';
 import type { StatusReport } from '../../../shared/status/types.js';
+import { fakeInvoker } from './fake-invoker.js';
 
 export const NOW = new Date('2026-11-30T12:00:00Z');
 
@@ -20,6 +22,9 @@ export function fakeServices(names: string[] = ['shop', 'api']) {
     certificates: [],
     watch: [],
   };
+  // Starting goes through the real starter over an in-memory Function Compute, task ids and all.
+  const fc = fakeInvoker();
+  const start = rotationStarter(fc.invoker, 'slb-cert-rotator');
   const services: OperatorServices = {
     async plan(request) {
       calls.plan.push(request);
@@ -30,9 +35,9 @@ export function fakeServices(names: string[] = ['shop', 'api']) {
       calls.status.push(request);
       return report;
     },
-    async startRotation(request) {
+    async startRotation(request, options) {
       calls.start.push(request);
-      return { invocationId: `inv-${calls.start.length}` };
+      return start(request, options);
     },
     renderStatusPage: (r) => `<!doctype html><title>status</title><p>${r.generatedAt}</p>`,
     certificateNames() {
@@ -42,7 +47,7 @@ export function fakeServices(names: string[] = ['shop', 'api']) {
   };
   /** Anything that reached a service (the name lookup included): what "changes nothing, reads nothing" means here. */
   const touched = () => calls.plan.length + calls.status.length + calls.start.length + calls.names;
-  return { services, calls, touched };
+  return { services, calls, touched, fc };
 }
 
 export function httpEvent(
