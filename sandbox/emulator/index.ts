@@ -77,6 +77,11 @@ export interface EmulatorOptions {
   fcRegion?: string;
   /** How long after AddDomainRecord answers a TXT record becomes visible (as on Alidns); default 0. */
   dnsPropagationDelayMs?: number;
+  /**
+   * After a listener or domain extension write, further such writes to that load balancer get ServiceIsConfiguring
+   * for this long (ms), as real CLB while it applies a change; default 0.
+   */
+  slbConfiguringWindowMs?: number;
   /** Retries of a failed asynchronous FC invocation when the function's spec sets none; default 3, as FC. */
   fcMaxAsyncRetryAttempts?: number;
   /**
@@ -180,7 +185,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const longTerm = credentials.createAccessKey(options.accessKey);
   const tls = options.tlsListeners === false ? undefined : new TlsListeners();
   const mirror = options.challtestsrvUrl ? new ChalltestsrvMirror(options.challtestsrvUrl) : undefined;
-  const slb = new Slb({ clock, certificateQuota: options.certificateQuota ?? DEFAULT_CERTIFICATE_QUOTA, tls });
+  const slb = new Slb({
+    clock,
+    certificateQuota: options.certificateQuota ?? DEFAULT_CERTIFICATE_QUOTA,
+    tls,
+    configuringWindowMs: options.slbConfiguringWindowMs ?? 0,
+  });
   const alidns = new Alidns({
     clock,
     mirror,

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { RENAME_NAME_RE, UPLOAD_NAME_RE, validateCertificateUpload } from './certificates.js';
-import { ApiError, invalidParameter, missingParameter } from './errors.js';
+import { ApiError, DEFAULT_MESSAGES, invalidParameter, missingParameter } from './errors.js';
 import {
   optional,
   optionalEnum,
@@ -165,6 +165,12 @@ export interface SlbOptions {
   certificateQuota: number;
   /** Absent: listeners exist only in the API, no TLS servers. */
   tls: TlsListeners | undefined;
+  /**
+   * After a listener or domain extension write, the load balancer answers further such writes with
+   * `ServiceIsConfiguring` for this long, as real CLB does while it applies a change (seconds to tens of seconds
+   * there). Default 0: no window.
+   */
+  configuringWindowMs?: number;
 }
 
 /**
@@ -218,6 +224,8 @@ export class Slb implements ProductHandler {
   private deleteReferencedAllowed = false;
   /** Certificates deleted while still bound (only under that fault): what their listeners keep serving. */
   private readonly orphans = new Map<string, StoredCertificate>();
+  /** Per load balancer id: until when (emulator clock) it is still applying its last listener change. */
+  private readonly configuringUntil = new Map<string, number>();
 
   constructor(private readonly options: SlbOptions) {}
 
@@ -496,6 +504,7 @@ export class Slb implements ProductHandler {
     const reqTimeout = optionalInt(params, 'RequestTimeout', 1, 180);
     const description = optional(params, 'Description');
     if (description !== undefined && description.length > 80) throw invalidParameter('Description');
+    this.refuseWhileConfiguring(l.loadBalancerId);
 
     if (bandwidth !== undefined) l.bandwidth = bandwidth;
     if (sticky !== undefined) {
@@ -517,6 +526,7 @@ export class Slb implements ProductHandler {
       l.serverCertificateId = certId;
       this.syncTls(region, l);
     }
+    this.startConfiguring(l.loadBalancerId);
     return {};
   }
 
@@ -536,13 +546,13 @@ export class Slb implements ProductHandler {
     const id = required(params, 'DomainExtensionId');
     const certId = optional(params, 'ServerCertificateId');
     const { listener, extension } = this.findDomainExtension(region, id);
-    if (certId !== undefined) {
-      this.findCertificate(region.id, certId);
-      if (extension.serverCertificateId !== certId) {
-        extension.serverCertificateId = certId;
-        this.syncTls(region, listener);
-      }
+    if (certId !== undefined) this.findCertificate(region.id, certId);
+    this.refuseWhileConfiguring(listener.loadBalancerId);
+    if (certId !== undefined && extension.serverCertificateId !== certId) {
+      extension.serverCertificateId = certId;
+      this.syncTls(region, listener);
     }
+    this.startConfiguring(listener.loadBalancerId);
     return {};
   }
 
@@ -552,16 +562,33 @@ export class Slb implements ProductHandler {
     const port = requiredInt(params, 'ListenerPort', 1, 65535);
     const domain = required(params, 'Domain');
     const certId = required(params, 'ServerCertificateId');
+    this.refuseWhileConfiguring(lbId);
     const id = this.createDomainExtension(region.id, lbId, port, domain, certId);
+    this.startConfiguring(lbId);
     return { DomainExtensionId: id, ListenerPort: port };
   }
 
   private deleteDomainExtension(params: Params): Record<string, unknown> {
     const region = this.region(required(params, 'RegionId'));
     const { listener, extension } = this.findDomainExtension(region, required(params, 'DomainExtensionId'));
+    this.refuseWhileConfiguring(listener.loadBalancerId);
     listener.domainExtensions.delete(extension.id);
     this.syncTls(region, listener);
+    this.startConfiguring(listener.loadBalancerId);
     return {};
+  }
+
+  /** A write to a load balancer that is still applying the previous one is refused, and changes nothing. */
+  private refuseWhileConfiguring(loadBalancerId: string): void {
+    const until = this.configuringUntil.get(loadBalancerId);
+    if (until !== undefined && this.options.clock() < until) {
+      throw new ApiError('ServiceIsConfiguring', DEFAULT_MESSAGES.ServiceIsConfiguring as string);
+    }
+  }
+
+  private startConfiguring(loadBalancerId: string): void {
+    const window = this.options.configuringWindowMs ?? 0;
+    if (window > 0) this.configuringUntil.set(loadBalancerId, this.options.clock() + window);
   }
 
   // ------------------------------------------------------------------ seeding and inspection (in-process)

@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../sandbox/emulator/index.js';
+import { AliyunRpcClient } from '../../shared/adapters/aliyun/rpc-client.js';
 import {
   type Body,
   call,
@@ -557,5 +558,117 @@ describe('SLB server certificates and listeners (real pop-core)', () => {
         'InvalidParameter',
       );
     });
+  });
+});
+
+describe('SLB "configuring" window after a listener change (real pop-core, the rotator\'s RPC client)', () => {
+  // A clock of our own: the window is measured on it and the client's backoff sleeps advance it, so nothing waits.
+  let now = Date.now();
+  let emu: Emulator;
+  let lbId: string;
+  let idA: string;
+  let idB: string;
+  let extensionId: string;
+
+  const client = (configuringWaitMs: number) => {
+    const sleeps: number[] = [];
+    const rpc = new AliyunRpcClient({
+      endpoint: emu.endpoint,
+      apiVersion: '2014-05-15',
+      credentials: { getCredentials: async () => ({ ...emu.credentials }) },
+      configuringWaitMs,
+      now: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    });
+    return { rpc, sleeps };
+  };
+  const setListener = (rpc: AliyunRpcClient, certId: string) =>
+    rpc.call(
+      'SetLoadBalancerHTTPSListenerAttribute',
+      { RegionId: REGION, LoadBalancerId: lbId, ListenerPort: 443, ServerCertificateId: certId },
+      { stage: 'deploy', idempotent: true },
+    );
+
+  beforeAll(async () => {
+    emu = await startEmulator({ tlsListeners: false, clock: () => now, slbConfiguringWindowMs: 5_000 });
+    const key = rsaKey();
+    const pem = selfSigned(key, { cn: 'www.example.com', days: 30 });
+    idA = emu.slb.importCertificate(REGION, {
+      certificatePem: pem,
+      privateKeyPem: key.pkcs1,
+      name: 'a',
+    }).ServerCertificateId;
+    idB = emu.slb.importCertificate(REGION, {
+      certificatePem: pem,
+      privateKeyPem: key.pkcs1,
+      name: 'b',
+    }).ServerCertificateId;
+    lbId = emu.slb.addLoadBalancer(REGION).loadBalancerId;
+    await emu.slb.addHttpsListener(REGION, lbId, 443, idA);
+    extensionId = emu.slb.addDomainExtension(REGION, lbId, 443, 'shop.example.com', idA);
+  });
+  afterAll(async () => {
+    await emu.close();
+  });
+
+  it('refuses a second write within the window with ServiceIsConfiguring and changes nothing; reads still answer', async () => {
+    now += 60_000;
+    const { rpc } = client(0);
+    await setListener(rpc, idB);
+    const refused = await setListener(rpc, idA).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'ServiceIsConfiguring', retryable: true });
+    const ext = await rpc
+      .call(
+        'SetDomainExtensionAttribute',
+        { RegionId: REGION, DomainExtensionId: extensionId, ServerCertificateId: idB },
+        {
+          stage: 'deploy',
+          idempotent: true,
+        },
+      )
+      .catch((e: unknown) => e);
+    expect(ext).toMatchObject({ code: 'ServiceIsConfiguring' });
+    expect(emu.slb.binding(REGION, lbId, 443)).toEqual({
+      serverCertificateId: idB,
+      domainExtensions: [{ domainExtensionId: extensionId, domain: 'shop.example.com', serverCertificateId: idA }],
+    });
+    const read = await rpc.call<Record<string, unknown>>(
+      'DescribeLoadBalancerHTTPSListenerAttribute',
+      { RegionId: REGION, LoadBalancerId: lbId, ListenerPort: 443 },
+      { stage: 'gather', idempotent: true },
+    );
+    expect(read.ServerCertificateId).toBe(idB);
+    // Once the window has passed, the same write goes through.
+    now += 5_000;
+    await setListener(rpc, idA);
+    expect(emu.slb.binding(REGION, lbId, 443).serverCertificateId).toBe(idA);
+  });
+
+  it('the client waits the window out within its configuring budget', async () => {
+    now += 60_000;
+    const { rpc, sleeps } = client(60_000);
+    const started = now;
+    await setListener(rpc, idB);
+    await setListener(rpc, idA);
+    expect(emu.slb.binding(REGION, lbId, 443).serverCertificateId).toBe(idA);
+    expect(now - started).toBeGreaterThanOrEqual(5_000);
+    // Growing waits (0.5 s base, capped at 5 s): a 5 s window costs a handful of attempts, not dozens.
+    expect(sleeps.length).toBeGreaterThanOrEqual(3);
+    expect(sleeps.length).toBeLessThanOrEqual(6);
+  });
+
+  it('gives up when the window outlasts the budget, saying how long it waited', async () => {
+    now += 60_000;
+    const { rpc } = client(3_000);
+    const started = now;
+    await setListener(rpc, idB);
+    const err = await setListener(rpc, idA).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ServiceIsConfiguring', retryable: true, stage: 'deploy' });
+    expect((err as Error).message).toMatch(/still applying an earlier change after \d+ attempt\(s\) over 3(\.0)? s/);
+    expect(now - started).toBe(3_000);
+    expect(emu.slb.binding(REGION, lbId, 443).serverCertificateId).toBe(idB);
   });
 });

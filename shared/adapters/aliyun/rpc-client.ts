@@ -4,6 +4,8 @@ import PopCore from '@alicloud/pop-core';
 import { CloudApiError, type Stage } from '../../errors.js';
 import { registerTransientSecret } from '../../log/secret-values.js';
 import { type CloudCredentials, type CredentialsProvider, registerCredentials } from '../../runtime/credentials.js';
+import { backoffDelay, type BackoffPolicy } from '../../util/backoff.js';
+import type { Pacer } from '../../util/pacer.js';
 
 type PopRpcClient = {
   request<T>(action: string, params: Record<string, unknown>, opts?: Record<string, unknown>): Promise<T>;
@@ -11,19 +13,25 @@ type PopRpcClient = {
 // pop-core's typings declare accessKeyId/accessKeySecret as required and lack `credentialsProvider`, which it supports.
 const RPCClient = PopCore as unknown as new (config: Record<string, unknown>) => PopRpcClient;
 
+/** The account or API is over its request rate: waited out with `throttlingWaitMs`. */
+const THROTTLING_CODES = new Set(['Throttling', 'Throttling.User', 'Throttling.Api']);
+/**
+ * The resource is still applying an earlier change (CLB takes seconds to tens of seconds after a listener or domain
+ * extension write): waited out with `configuringWaitMs`, not with the few attempts of a transient fault.
+ */
+const BUSY_CODES = new Set(['ServiceIsConfiguring', 'OperationBusy', 'BackendServer.configuring', 'SystemBusy']);
 /** Codes after which the request was certainly not carried out and a later identical request may succeed. */
 const RETRYABLE_CODES = new Set([
-  'Throttling',
-  'Throttling.User',
-  'Throttling.Api',
+  ...THROTTLING_CODES,
+  ...BUSY_CODES,
   'ServiceUnavailable',
-  'OperationBusy',
-  'ServiceIsConfiguring',
-  'SystemBusy',
-  'BackendServer.configuring',
   'InternalError',
   'UnknownError',
 ]);
+
+/** Default wait budgets: long enough to outlast a busy minute of the real service, short against FC's time-out. */
+export const DEFAULT_THROTTLING_WAIT_MS = 30_000;
+export const DEFAULT_CONFIGURING_WAIT_MS = 60_000;
 const TRANSPORT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE', 'ENOTFOUND']);
 
 /**
@@ -38,9 +46,17 @@ export interface RpcClientOptions {
   credentials: CredentialsProvider;
   /** Per-request time-out. pop-core's default of 3 s is too short for UploadServerCertificate. */
   timeoutMs?: number;
-  /** Attempts for calls that are safe to repeat. */
+  /** Attempts for calls that are safe to repeat, after a transient fault (not throttling, not "configuring"). */
   attempts?: number;
+  /** Shared by every client of one product, so concurrent certificates together stay under its request rate. */
+  pacer?: Pacer;
+  /** How long to keep retrying `Throttling` (exponential backoff with jitter). Default 30 s. */
+  throttlingWaitMs?: number;
+  /** How long to keep retrying `ServiceIsConfiguring`, `OperationBusy` and the like. Default 60 s. */
+  configuringWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
 }
 
 export interface CallOptions {
@@ -63,6 +79,11 @@ export class AliyunRpcClient {
   readonly #timeoutMs: number;
   readonly #attempts: number;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #pacer: Pacer | undefined;
+  readonly #throttling: BackoffPolicy;
+  readonly #configuring: BackoffPolicy;
   readonly product: string;
 
   constructor(options: RpcClientOptions) {
@@ -78,12 +99,28 @@ export class AliyunRpcClient {
     this.#timeoutMs = options.timeoutMs ?? 20_000;
     this.#attempts = options.attempts ?? 4;
     this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#pacer = options.pacer;
+    this.#throttling = {
+      baseMs: 1_000,
+      maxDelayMs: 10_000,
+      budgetMs: options.throttlingWaitMs ?? DEFAULT_THROTTLING_WAIT_MS,
+    };
+    this.#configuring = {
+      baseMs: 500,
+      maxDelayMs: 5_000,
+      budgetMs: options.configuringWaitMs ?? DEFAULT_CONFIGURING_WAIT_MS,
+    };
     this.product = new URL(options.endpoint).hostname;
   }
 
   async call<T>(action: string, params: Record<string, unknown>, options: CallOptions): Promise<T> {
+    // Each kind of refusal has its own clock and count: a throttled retry must not eat the "configuring" budget.
+    const waits = new Map<'throttled' | 'busy', { since: number; attempts: number }>();
     for (let attempt = 1; ; attempt++) {
       try {
+        await this.#pacer?.take();
         const credentials = await this.#credentials.getCredentials();
         // Registered here as well as where credentials are read: a provider may come from elsewhere (tests, the FC
         // adapter) or hand out refreshed STS credentials.
@@ -94,11 +131,44 @@ export class AliyunRpcClient {
         );
       } catch (err) {
         const mapped = this.#map(action, err, options);
-        if (!mapped.retryable || attempt >= this.#attempts) throw mapped;
-        // Exponential backoff with full jitter: 0.5 s, 1 s, 2 s … capped, so a throttled fleet does not retry in step.
-        await this.#sleep(Math.random() * Math.min(8000, 500 * 2 ** (attempt - 1)));
+        if (!mapped.retryable) throw mapped;
+        const kind = THROTTLING_CODES.has(mapped.code ?? '')
+          ? 'throttled'
+          : BUSY_CODES.has(mapped.code ?? '')
+            ? 'busy'
+            : undefined;
+        if (kind === undefined) {
+          if (attempt >= this.#attempts) throw mapped;
+          // Exponential backoff with full jitter: 0.5 s, 1 s, 2 s … capped, so a fleet does not retry in step.
+          await this.#sleep(this.#random() * Math.min(8000, 500 * 2 ** (attempt - 1)));
+          continue;
+        }
+        const now = this.#now();
+        const wait = waits.get(kind) ?? { since: now, attempts: 0 };
+        waits.set(kind, wait);
+        wait.attempts++;
+        const policy = kind === 'throttled' ? this.#throttling : this.#configuring;
+        const delay = backoffDelay(policy, wait.attempts, now - wait.since, this.#random);
+        if (delay === undefined) throw this.#gaveUp(mapped, kind, now - wait.since, wait.attempts);
+        await this.#sleep(delay);
       }
     }
+  }
+
+  /** The provider's error, saying how long the rotator waited and which setting governs that wait. */
+  #gaveUp(error: CloudApiError, kind: 'throttled' | 'busy', waitedMs: number, attempts: number): CloudApiError {
+    const what = kind === 'throttled' ? 'still throttled' : 'still applying an earlier change';
+    return new CloudApiError(
+      error.stage,
+      error.action,
+      `${error.message} (${what} after ${attempts} attempt(s) over ${Math.round(waitedMs / 100) / 10} s)`,
+      {
+        cause: error,
+        retryable: true,
+        ...(error.code ? { code: error.code } : {}),
+        ...(error.requestId ? { requestId: error.requestId } : {}),
+      },
+    );
   }
 
   /**

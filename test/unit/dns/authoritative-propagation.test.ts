@@ -64,13 +64,14 @@ describe('AuthoritativePropagationChecker', () => {
     expect(h.queries.sort()).toEqual(['10.0.0.1:53', '10.0.0.2:53']);
   });
 
-  it('polls with a growing interval capped at 5 s until the last server has it', async () => {
+  it('polls with a gently growing interval capped at 1 s until the last server has it', async () => {
     const h = harness({
       servers: ['10.0.0.1:53', '10.0.0.2:53'],
-      answers: (server, t) => (server === '10.0.0.2:53' && t < 20_000 ? dnsError('ENODATA') : ['token-value']),
+      answers: (server, t) => (server === '10.0.0.2:53' && t < 6_000 ? dnsError('ENODATA') : ['token-value']),
     });
     await h.checker.waitForTxt(record);
-    expect(h.sleeps).toEqual([500, 1000, 2000, 4000, 5000, 5000, 5000]);
+    // 250 + 375 + 563 + 845 = 2033 ms, then one query a second: seen at 6033 ms, 33 ms after it became visible.
+    expect(h.sleeps).toEqual([250, 375, 563, 845, 1000, 1000, 1000, 1000]);
     // A server that confirmed is not asked again.
     expect(h.queries.filter((q) => q === '10.0.0.1:53')).toHaveLength(1);
   });
@@ -82,7 +83,20 @@ describe('AuthoritativePropagationChecker', () => {
     });
     await h.checker.waitForTxt(record);
     expect(new Set(h.queries)).toEqual(new Set(['192.0.2.1:53', '192.0.2.2:53', '192.0.2.3:53']));
-    expect(h.sleeps).toEqual([500, 1000]);
+    expect(h.sleeps).toEqual([250, 375, 563]);
+  });
+
+  it('notices a record within about a second of it becoming visible, and never asks a server faster than 4/s', async () => {
+    for (const visibleAt of [0, 100, 1_234, 2_500, 7_777, 30_001]) {
+      const h = harness({
+        servers: ['10.0.0.1:53'],
+        answers: (_server, t) => (t < visibleAt ? dnsError('ENODATA') : ['token-value']),
+      });
+      await h.checker.waitForTxt(record);
+      expect(h.time() - visibleAt).toBeLessThanOrEqual(1_000);
+      expect(Math.min(...h.sleeps)).toBeGreaterThanOrEqual(250);
+      expect(Math.max(...h.sleeps, 0)).toBeLessThanOrEqual(1_000);
+    }
   });
 
   it('times out with a retryable DnsChallengeError naming the record and the lagging servers', async () => {
