@@ -27,6 +27,12 @@ export const propagationDelay: Benchmark = async (args, { ca, write }) => {
     const yaml = await dueFleetConfig(world, { size, regions });
     const run = await child.run(yaml, world.rotatorEnv);
     expectOutcome(run, 'rotated');
+    // Every order waits for its TXT record, so a run shorter than D means the delay was not in effect.
+    if (run.runMs < delayMs) {
+      throw new Error(
+        `the run took ${ms(run.runMs)}, less than D = ${ms(delayMs)}: the emulator's delay did not apply`,
+      );
+    }
     write(
       `propagation-delay: ${size} certificate(s), TXT records visible after D = ${ms(delayMs)}: run ${ms(run.runMs)} (process ${ms(run.processMs)})`,
     );

@@ -1,10 +1,11 @@
 /**
- * Many self-signed RSA certificates in little time, for seeding large inventories: one RSA-2048 key shared by all of
- * them (generating a key per certificate would cost ~100 ms each) and a minimal X.509 v3 encoder, since Node can parse
- * certificates but not create them and an openssl process per certificate is ~20× slower. CLB accepts RSA keys only
+ * Many self-signed RSA certificates in little time, for seeding large inventories: one RSA-2048 key shared by every
+ * seed in the process (generating a key per certificate would cost ~100 ms each) and a minimal X.509 v3 encoder,
+ * since Node can parse certificates but not create them and an openssl process per certificate is ~20× slower. CLB accepts RSA keys only
  * (EC in one region at most) and only in PKCS#1 form, so that is what this returns.
  */
-import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { generateKeyPair, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { promisify } from 'node:util';
 
 const DAY_MS = 86_400_000;
 
@@ -19,8 +20,12 @@ export interface SeedCertificateFactory {
   make(domains: string[], daysLeft: number, now?: number): SeedCertificate;
 }
 
-export function seedCertificateFactory(): SeedCertificateFactory {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+let sharedKey: Promise<{ privateKey: KeyObject; publicKey: KeyObject }> | undefined;
+
+/** The key is made once per process (off the event loop, which may be serving the emulator) and shared. */
+export async function seedCertificateFactory(): Promise<SeedCertificateFactory> {
+  sharedKey ??= promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+  const { privateKey, publicKey } = await sharedKey;
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const privateKeyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   return {
@@ -36,9 +41,10 @@ function selfSigned(key: KeyObject, spki: Buffer, domains: string[], notBefore: 
   if (!cn) throw new Error('a seed certificate needs at least one domain');
   const sha256WithRsa = seq(oid('1.2.840.113549.1.1.11'), tlv(0x05, Buffer.alloc(0)));
   const name = seq(set(seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from(cn.replace(/^\*\./, ''), 'utf8')))));
-  // A positive serial: the top bit of the first byte clear.
+  // DER INTEGERs are minimal and signed: a first byte of 0x40-0x7f is neither negative nor a redundant leading zero
+  // (which strict parsers, the emulator's included, reject).
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
+  serial[0] = ((serial[0] ?? 0) & 0x3f) | 0x40;
   const san = seq(...domains.map((d) => tlv(0x82, Buffer.from(d, 'ascii'))));
   const extensions = tlv(
     0xa3,

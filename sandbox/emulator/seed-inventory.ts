@@ -50,7 +50,7 @@ export async function seedInventory(emulator: Emulator, options: SeedInventoryOp
     throw new Error(`seedInventory: perLoadBalancer must be 1 to ${1 + EXTENSIONS_PER_LISTENER}, got ${perLb}`);
   }
   const prefix = options.prefix ?? 'c';
-  const factory = seedCertificateFactory();
+  const factory = await seedCertificateFactory();
   const byRegion = new Map<string, number[]>();
   for (let i = 0; i < options.certificates; i++) {
     const region = options.regions[i % options.regions.length] as string;
