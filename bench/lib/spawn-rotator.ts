@@ -24,7 +24,39 @@ export interface RotatorChild {
   dispose(): Promise<void>;
 }
 
+interface SharedBundle {
+  built: Promise<{ dir: string; file: string }>;
+  users: number;
+}
+
+// Benchmarks running side by side in one process (the tiny-size test) share one bundle: building it is the
+// expensive part on a busy machine. The last one to let go removes it.
+let shared: SharedBundle | undefined;
+
 export async function bundleRotatorChild(): Promise<RotatorChild> {
+  shared ??= { built: buildBundle(), users: 0 };
+  const bundle = shared;
+  bundle.users += 1;
+  let released = false;
+  const dispose = async () => {
+    if (released) return;
+    released = true;
+    bundle.users -= 1;
+    if (bundle.users > 0) return;
+    if (shared === bundle) shared = undefined;
+    const built = await bundle.built.catch(() => undefined);
+    if (built) await rm(built.dir, { recursive: true, force: true });
+  };
+  try {
+    const { file } = await bundle.built;
+    return { run: (configYaml, env) => runChild(file, configYaml, env), dispose };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}
+
+async function buildBundle(): Promise<{ dir: string; file: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-child-'));
   const file = join(dir, 'rotator-child.cjs');
   try {
@@ -47,14 +79,11 @@ export async function bundleRotatorChild(): Promise<RotatorChild> {
         },
       ],
     });
+    return { dir, file };
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
-  return {
-    run: (configYaml, env) => runChild(file, configYaml, env),
-    dispose: () => rm(dir, { recursive: true, force: true }),
-  };
 }
 
 function runChild(file: string, configYaml: string, env: Record<string, string>): Promise<ChildRun> {

@@ -34,7 +34,7 @@ describe('benchmarks on a tiny size', () => {
   });
 
   for (const [name, args] of Object.entries(TINY)) {
-    it.concurrent(`${name} ${args.join(' ')} completes and prints its ratio`, { timeout: 90_000 }, async () => {
+    it.concurrent(`${name} ${args.join(' ')} completes and prints its ratio`, { timeout: 120_000 }, async () => {
       const lines = await runBenchmark(name, args);
       const output = lines.join('\n');
       // lego is an apt package like pebble; a missing one fails here with the install command in the output.
