@@ -1,7 +1,8 @@
 /** What a command touches outside itself, so tests can run `main` in-process and read what it wrote. */
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean };
-  stderr: { write(text: string): unknown };
+  /** `isTTY` and `columns` decide whether `run` shows progress there, and how wide its lines may be. */
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
   /** Where SIGINT and SIGTERM arrive: the process, or an emitter in a test. */
   signals: {

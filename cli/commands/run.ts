@@ -7,12 +7,15 @@ import { certificateOption, cliRotator } from '../compose-cli.js';
 import { formatPlan } from '../format-plan.js';
 import { formatTable } from '../format-table.js';
 import type { CliIo } from '../io.js';
+import { createProgressDisplay, progressMode } from '../progress.js';
 
 export const runCommand = defineCommand({
   path: ['run'],
   summary: 'Rotate the configured certificates now.',
   details: `Prints one JSON line per certificate and a summary line (a table instead when stdout is a terminal,
-unless --json); logs go to stderr. Exit code 0 when every certificate is rotated, not due or unchanged;
+unless --json); logs go to stderr. When stderr is a terminal (and without --json), it also shows each certificate
+in flight with its stage and time in that stage, then a line per finished certificate (one plain line per stage
+change when TERM=dumb or NO_COLOR is set). Exit code 0 when every certificate is rotated, not due or unchanged;
 1 otherwise; 2 for a usage error, an invalid configuration or missing credentials; 130 after SIGINT and
 143 after SIGTERM (the certificate in progress stops at its next step and removes its TXT records; a second
 signal ends the process at once).`,
@@ -27,8 +30,16 @@ signal ends the process at once).`,
   async run(values, io) {
     const table = io.stdout.isTTY === true && !values.json;
     const collected = memorySink();
-    const sink: OutcomeSink = table ? collected : jsonLineSink(1);
-    const { rotator, certificates } = await cliRotator(values, io, sink);
+    const records: OutcomeSink = table ? collected : jsonLineSink(1);
+    // Built before the rotator so the sink can be wrapped; it writes nothing until the run reports progress.
+    const display = createProgressDisplay({
+      stream: io.stderr,
+      mode: values['dry-run'] ? 'off' : progressMode(io.stderr, io.env, values.json),
+      refreshMs: 1000,
+    });
+    const sink = display.wrapSink(records);
+    const { config, rotator, certificates } = await cliRotator(values, io, sink);
+    display.expect(config.certificates.filter((c) => !certificates || certificates.includes(c.name)));
     if (values['dry-run']) {
       const plan = await rotator.plan({ force: values.force, ...(certificates ? { certificates } : {}) });
       io.stdout.write(table ? formatPlan(plan) : `${JSON.stringify(plan)}\n`);
@@ -46,7 +57,9 @@ signal ends the process at once).`,
         force: values.force,
         ...(certificates ? { certificates } : {}),
         signal: controller.signal,
+        onProgress: display.onProgress,
       });
+      display.stop();
       if (table) io.stdout.write(formatTable(collected.records.filter(isOutcome), result.summary));
       return interruptedExit(controller.signal, io) ?? (result.summary.ok ? 0 : 1);
     } catch (err) {
@@ -55,6 +68,7 @@ signal ends the process at once).`,
       if (code === undefined) throw err;
       return code;
     } finally {
+      display.stop();
       io.signals.off('SIGINT', onSigint);
       io.signals.off('SIGTERM', onSigterm);
     }

@@ -3,6 +3,7 @@
  * SLB/Alidns contract) by the documented variables, with credentials in the standard ALIBABA_CLOUD_* variables.
  */
 import { execFile, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxConfigYaml, seedListener } from '../../sandbox/world.js';
 import { type BuildResult, buildAll } from '../../scripts/build.js';
+import type { CliIo } from '../../cli/io.js';
+import { main } from '../../cli/main.js';
 import { type RotationHarness, startRotationHarness } from '../support/rotation-harness.js';
 
 const run = promisify(execFile);
@@ -67,7 +70,31 @@ describe('slb-cert-rotator', () => {
     expect(lines[0].current.fingerprint).not.toBe(lines[0].previous.fingerprint);
     expect(r.stdout + r.stderr).not.toContain(env.ALIBABA_CLOUD_ACCESS_KEY_SECRET);
     expect(r.stdout + r.stderr).not.toMatch(/PRIVATE KEY/);
+    // stderr is a pipe here: no progress display, neither its escape codes nor its plain lines.
+    expect(r.stderr.includes('\u001b[')).toBe(false);
+    expect(r.stderr).not.toMatch(/^site\s+cn-hangzhou\s+(gather|issue|deploy|rotated)/m);
   });
+
+  it('run on a terminal stderr (TERM=dumb) shows each stage of the certificate, then its outcome', async () => {
+    let stdout = '';
+    let stderr = '';
+    const io: CliIo = {
+      stdout: { write: (t: string) => (stdout += t), isTTY: true },
+      stderr: { write: (t: string) => (stderr += t), isTTY: true, columns: 120 },
+      env: { ...process.env, ...env, TERM: 'dumb' },
+      signals: new EventEmitter(),
+    };
+    const code = await main(['run', '--config', configFile, '--force'], io);
+    expect(code, stderr).toBe(0);
+    const lines = stderr.split('\n').filter((l) => l.startsWith('site  cn-hangzhou  '));
+    const stages = lines.map((l) => l.split(/\s{2,}/)[2]);
+    expect(stages[0]).toBe('gather');
+    expect(stages).toEqual(expect.arrayContaining(['issue', 'upload', 'deploy', 'verify']));
+    expect(stages.indexOf('issue')).toBeLessThan(stages.indexOf('deploy'));
+    expect(lines.at(-1)).toMatch(/^site {2}cn-hangzhou {2}rotated {2}\d+s$/);
+    expect(stderr.includes('\u001b[')).toBe(false);
+    expect(stdout).toMatch(/^CERTIFICATE +REGION +OUTCOME/);
+  }, 60_000);
 
   it('a second run is not due', async () => {
     const r = await cli(['run', '--config', configFile, '--certificate', 'site']);
