@@ -134,7 +134,6 @@ export const legoVsRotator: Benchmark = async (args, { ca, write }) => {
 
     const yaml = await dueFleetConfig(world, { size, regions });
     const run = await child.run(yaml, world.rotatorEnv);
-    expectOutcome(run, 'rotated');
     write(
       `lego-vs-rotator: ${size} certificate(s), RSA-2048. lego: ${size} processes at concurrency ${concurrency} (exec hook via ${hook.via}): ${ms(legoMs)}. rotator, one run: ${ms(run.processMs)} (process start included; the run itself ${ms(run.runMs)})`,
     );

@@ -48,7 +48,6 @@ export const nothingDue: Benchmark = async (args, { ca, write }) => {
     const yaml = sandboxConfigYaml(ca, fleet.certificates, { certificateQuota: 100_000 });
     world.emulator.clearCalls();
     const run = await child.run(yaml, world.rotatorEnv);
-    expectOutcome(run, 'not-due');
     const calls = world.emulator.calls;
 
     const perRegion = new Map<string, number>();

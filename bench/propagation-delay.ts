@@ -26,7 +26,6 @@ export const propagationDelay: Benchmark = async (args, { ca, write }) => {
   try {
     const yaml = await dueFleetConfig(world, { size, regions });
     const run = await child.run(yaml, world.rotatorEnv);
-    expectOutcome(run, 'rotated');
     // Every order waits for its TXT record, so a run shorter than D means the delay was not in effect.
     if (run.runMs < delayMs) {
       throw new Error(
@@ -37,6 +36,8 @@ export const propagationDelay: Benchmark = async (args, { ca, write }) => {
       `propagation-delay: ${size} certificate(s), TXT records visible after D = ${ms(delayMs)}: run ${ms(run.runMs)} (process ${ms(run.processMs)})`,
     );
     write(`  time per stage, summed over certificates: ${stageSummary(run)}`);
+    write(`  outcomes: ${JSON.stringify(run.counts)}`);
+    expectOutcome(run, 'rotated');
     write(ratioLine('propagation-delay', run.runMs / delayMs, { op: '≤', value: 1.2 }, 'run wall time ÷ D'));
   } finally {
     await child.dispose();
