@@ -101,14 +101,21 @@ async function coordinate(
   config: Awaited<ReturnType<typeof configFor>>,
 ) {
   const force = request.force === true;
+  const selected = selectCertificates(config, request.certificates);
+  const timeoutSeconds = context.function?.timeout ?? 900;
+  const remainingMs = context.getRemainingTimeInMillis?.() ?? timeoutSeconds * 1000;
+  // Even if every selected certificate were due it would fit: no need to read anything twice.
+  if (!decideFanout(settings, selected.length, remainingMs).fanOut) return undefined;
   const plan = await rotator.plan({
     force,
     ...(request.certificates ? { certificates: request.certificates } : {}),
     signal: context.deadline,
   });
-  const timeoutSeconds = context.function?.timeout ?? 900;
-  const remainingMs = context.getRemainingTimeInMillis?.() ?? timeoutSeconds * 1000;
-  const decision = decideFanout(settings, dueCertificates(plan).size, remainingMs);
+  const decision = decideFanout(
+    settings,
+    dueCertificates(plan).size,
+    context.getRemainingTimeInMillis?.() ?? remainingMs,
+  );
   context.logger.info({ fanOut: decision.fanOut, reason: decision.reason }, 'fan-out decision');
   if (!decision.fanOut) return undefined;
   const workerFunction = settings.workerFunction ?? context.function?.name;
@@ -129,7 +136,7 @@ async function coordinate(
     trigger: event.kind,
     mode: settings.mode,
     reason: decision.reason,
-    certificates: selectCertificates(config, request.certificates),
+    certificates: selected,
     plan,
     // The workers run the same code with the same timeout (s.yaml): this invocation's timeout bounds theirs.
     maxPerWorker: maxPerWorker(settings, timeoutSeconds),
