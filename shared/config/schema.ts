@@ -146,6 +146,11 @@ const acmeSection = z
       .strict()
       .optional(),
     termsOfServiceAgreed: z.literal(true, { error: 'must be true: the CA requires agreeing to its terms of service' }),
+    /**
+     * New orders one run may place (default 100). Let's Encrypt allows 300 new orders per account per 3 hours: a run
+     * that hits the CA's limit fails every later order of the account for hours, so the run stops short of it.
+     */
+    maxNewOrdersPerRun: z.number().int().min(1).max(10_000).optional(),
   })
   .strict()
   .superRefine((a, ctx) => {
@@ -187,6 +192,10 @@ export const configSchema = z
         verifyOnWire: z.boolean().default(true),
         /** How long a target may keep presenting the old leaf after the API reports the change. */
         wireSettleSeconds: z.number().min(0).max(600).default(30),
+        /** SLB requests per second, every region together (default 10; SLB's own API rate limits are UNCONFIRMED). */
+        requestsPerSecond: z.number().gt(0).max(1000).optional(),
+        /** How long a write keeps being retried while CLB answers ServiceIsConfiguring (default 60). */
+        configuringWaitSeconds: z.number().min(0).max(600).optional(),
       })
       .strict()
       .default({ certificateQuota: 100, verifyOnWire: true, wireSettleSeconds: 30 }),
@@ -196,6 +205,8 @@ export const configSchema = z
         propagationTimeoutSeconds: z.number().int().min(10).max(3600).default(300),
         /** TTL of challenge records. 600 s is the Alidns free edition's minimum (UNCONFIRMED). */
         ttl: z.number().int().min(1).max(86400).default(600),
+        /** Alidns requests per second (default 5; Alidns's own API rate limits are UNCONFIRMED). */
+        requestsPerSecond: z.number().gt(0).max(1000).optional(),
         /**
          * How long a run's lease on a certificate (a TXT record beside its challenge records) holds before another
          * run may take it over (default 1200): longer than one certificate's rotation takes (the function's timeout
@@ -205,6 +216,13 @@ export const configSchema = z
       })
       .strict()
       .default({ propagationTimeoutSeconds: 300, ttl: 600 }),
+    run: z
+      .object({
+        /** Certificates rotated at the same time (default 8; 1 rotates them one after another, in file order). */
+        concurrency: z.number().int().min(1).max(64).optional(),
+      })
+      .strict()
+      .optional(),
     certificates: z.array(certificateEntry).min(1, 'list at least one certificate'),
     /** Chat robots and webhooks to tell when a run needs a person (see shared/notify). */
     alerts: notifySchemas(secretRef).alerts.optional(),

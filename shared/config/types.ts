@@ -37,6 +37,8 @@ export interface AcmeSettings {
   /** PEM, read from the secret reference at start-up. Never log. */
   accountKeyPem: string | undefined;
   externalAccountBinding: { kid: string; hmacKey: string } | undefined;
+  /** New orders one run may place; absent: the default (DEFAULT_MAX_NEW_ORDERS_PER_RUN). */
+  maxNewOrdersPerRun?: number | undefined;
 }
 
 export interface RotatorConfig {
@@ -44,10 +46,20 @@ export interface RotatorConfig {
   dns: {
     propagationTimeoutSeconds: number;
     ttl: number;
+    requestsPerSecond?: number | undefined;
     /** Absent: DEFAULT_LEASE_SECONDS (shared/lease/lease-records.ts). */
     leaseSeconds?: number | undefined;
   };
-  slb: { certificateQuota: number; verifyOnWire: boolean; wireSettleSeconds: number };
+  slb: {
+    certificateQuota: number;
+    verifyOnWire: boolean;
+    wireSettleSeconds: number;
+    /** Absent: the defaults in shared/runtime/wire.ts. */
+    requestsPerSecond?: number | undefined;
+    configuringWaitSeconds?: number | undefined;
+  };
+  /** How a run schedules its certificates; absent: the defaults in shared/rotation/run-rotation.ts. */
+  run?: { concurrency?: number | undefined };
   /** Absent in hand-built configurations: the defaults apply. */
   status?: { overdueAfterDays: number };
   certificates: ManagedCertificate[];

@@ -1,5 +1,6 @@
 import { describeTarget, type TargetBinding } from '../domain/certificate.js';
 import { asRotatorError, DeployError, type RotatorError } from '../errors.js';
+import type { KeyedMutex } from '../util/keyed-mutex.js';
 import type { TargetResult } from './outcome.js';
 import { handlerOf, type TargetHandlers } from './targets.js';
 
@@ -7,11 +8,48 @@ export type DeployResult =
   | { ok: true; targets: TargetResult[] }
   | { ok: false; error: RotatorError; rolledBack: boolean; targets: TargetResult[] };
 
+/** The write locks a run's target handlers were registered with (see serialiseWrites). */
+const writeLocks = new WeakMap<TargetHandlers, KeyedMutex>();
+
+/**
+ * The same handlers, registered so that moveTargets and rollBack called with them hold the run's lock of every load
+ * balancer they write to for the whole sequence of writes and read-backs. CLB refuses a write while it still applies
+ * the previous one (`ServiceIsConfiguring`), and two certificates moving targets of one load balancer at once would
+ * also make a rollback hard to reason about; certificates on different load balancers still move in parallel.
+ */
+export function serialiseWrites(handlers: TargetHandlers, locks: KeyedMutex): TargetHandlers {
+  const registered = { ...handlers };
+  writeLocks.set(registered, locks);
+  return registered;
+}
+
+function holdingLocks<T>(
+  targets: TargetHandlers,
+  bindings: readonly TargetBinding[],
+  fn: () => Promise<T>,
+): Promise<T> {
+  const locks = writeLocks.get(targets);
+  if (!locks) return fn();
+  return locks.run(
+    bindings.map((b) => `${b.target.regionId}/${b.target.loadBalancerId}`),
+    fn,
+  );
+}
+
 /**
  * Moves every target to the new certificate and reads each one back. On the first failure every target moved in this
  * run goes back to the certificate it served before, so no target is left on a certificate the run could not verify.
  */
-export async function moveTargets(
+export function moveTargets(
+  targets: TargetHandlers,
+  bindings: readonly TargetBinding[],
+  newCertificateId: string,
+): Promise<DeployResult> {
+  const writing = bindings.filter((b) => b.serverCertificateId !== newCertificateId);
+  return holdingLocks(targets, writing, () => moveAll(targets, bindings, newCertificateId));
+}
+
+async function moveAll(
   targets: TargetHandlers,
   bindings: readonly TargetBinding[],
   newCertificateId: string,
@@ -43,7 +81,7 @@ export async function moveTargets(
         status: 'failed',
         error: error.message,
       });
-      const rollback = await rollBack(targets, moved, results, newCertificateId);
+      const rollback = await putBack(targets, moved, results, newCertificateId);
       return { ok: false, error, rolledBack: rollback, targets: [...results, ...pending(bindings, results)] };
     }
   }
@@ -55,7 +93,17 @@ export async function moveTargets(
  * place; true when all of them went back. A target that no longer serves `newCertificateId` was changed by someone
  * else since (an operator, an overlapping run): it is left as it is rather than undone.
  */
-export async function rollBack(
+export function rollBack(
+  targets: TargetHandlers,
+  moved: readonly TargetBinding[],
+  results: TargetResult[],
+  newCertificateId: string,
+): Promise<boolean> {
+  return holdingLocks(targets, moved, () => putBack(targets, moved, results, newCertificateId));
+}
+
+/** rollBack's work, for a caller that already holds the locks (they are not reentrant). */
+async function putBack(
   targets: TargetHandlers,
   moved: readonly TargetBinding[],
   results: TargetResult[],

@@ -8,13 +8,24 @@ import type { CertificateAuthority } from '../ports/certificate-authority.js';
 import type { LoadBalancerService } from '../ports/load-balancer.js';
 import type { RenewalInfoSource } from '../ports/renewal-info.js';
 import type { WireProbe } from '../ports/wire-probe.js';
+import { KeyedMutex } from '../util/keyed-mutex.js';
+import { mapConcurrent } from '../util/map-concurrent.js';
 import { buildOutcome } from './build-outcome.js';
+import { serialiseWrites } from './deploy.js';
 import { executePlan, type ProgressListener, stopReason } from './execute.js';
 import { type Gathered, gather } from './gather.js';
 import { referencedIds } from './inventory.js';
+import { DEFAULT_MAX_NEW_ORDERS_PER_RUN, withOrderBudget } from './order-budget.js';
 import { failureFields, type OutcomeRecord, type SummaryRecord, summarize } from './outcome.js';
 import { RegionView } from './region-view.js';
 import { slbTargetHandlers, type TargetHandlers } from './targets.js';
+
+/**
+ * Certificates in flight at once unless `run.concurrency` says otherwise. Most of a rotation is waiting (DNS
+ * propagation, the CA's validation, CLB applying a change, the wire check), so a handful in parallel cuts a long run
+ * to a fraction, while request pacing per product keeps the API calls under the providers' rate limits.
+ */
+export const DEFAULT_CONCURRENCY = 8;
 
 export interface RunRequest {
   /** Names of the certificates to consider; all when absent. */
@@ -63,7 +74,10 @@ export function selectCertificates(config: RotatorConfig, names: readonly string
   return [...new Set(names)].map((n) => known.get(n) as ManagedCertificate);
 }
 
-/** The regions of one run: each read at most once, shared by every certificate in it. */
+/**
+ * The regions of one run: each read at most once, shared by every certificate in it. A view is made synchronously
+ * on first use and its reads are cached as promises, so certificates that start together share one in-flight read.
+ */
 export class Regions {
   readonly #views = new Map<string, RegionView>();
   constructor(private readonly deps: RunDependencies) {}
@@ -120,15 +134,12 @@ export async function planRun(
     certificates: [],
     failures: [],
   };
-  for (const cert of selected) {
-    const result = await gatherAndPlan(
-      cert,
-      regions.view(cert.region),
-      config,
-      deps,
-      request.force === true,
-      request.signal,
-    );
+  // Reads only: gathered concurrently like a run, reported in configuration order.
+  const results = await mapConcurrent(selected, concurrencyOf(config), (cert) =>
+    gatherAndPlan(cert, regions.view(cert.region), config, deps, request.force === true, request.signal),
+  );
+  for (const [i, cert] of selected.entries()) {
+    const result = results[i] as PlanOrFailure;
     if ('plan' in result) plan.certificates.push(result.plan);
     else {
       plan.failures.push({
@@ -144,9 +155,11 @@ export async function planRun(
 }
 
 /**
- * Rotates the selected certificates one after another (orders, DNS changes and SLB writes stay well inside the
- * providers' rate limits that way): gather → plan → execute → record, writing one outcome record per certificate as
- * soon as it is known, then a summary. Each region is read once and shared by its certificates.
+ * Rotates the selected certificates, up to `run.concurrency` at a time: gather → plan → execute → record for each,
+ * writing its outcome record as soon as it is known (so in the order they finish), then a summary. The records the
+ * run returns, and so the summary's view of them, are in configuration order. Each region is read once and shared
+ * by its certificates; writes to one load balancer are serialised (deploy.ts); at most `acme.maxNewOrdersPerRun` new
+ * orders are placed (order-budget.ts).
  */
 export async function runRotation(
   config: RotatorConfig,
@@ -166,14 +179,19 @@ export async function runRotation(
     return ca;
   };
 
-  const records: OutcomeRecord[] = [];
-  for (const cert of selected) {
+  const orders = withOrderBudget(
+    certificateAuthority,
+    config.acme.maxNewOrdersPerRun ?? DEFAULT_MAX_NEW_ORDERS_PER_RUN,
+  );
+  const locks = new KeyedMutex();
+
+  const records = await mapConcurrent(selected, concurrencyOf(config), async (cert) => {
     const began = deps.clock().getTime();
-    const record = await rotateOne(cert, regions.view(cert.region), config, deps, certificateAuthority, request);
+    const record = await rotateOne(cert, regions.view(cert.region), config, deps, orders, locks, request);
     record.durationMs = deps.clock().getTime() - began;
-    records.push(record);
     deps.sink.write(record);
-  }
+    return record;
+  });
   const summary = summarize(records, request.trigger, deps.clock().getTime() - startedAt);
   deps.sink.write(summary);
   return { records, summary };
@@ -185,6 +203,7 @@ async function rotateOne(
   config: RotatorConfig,
   deps: RunDependencies,
   certificateAuthority: () => Promise<CertificateAuthority>,
+  locks: KeyedMutex,
   request: RunRequest,
 ): Promise<OutcomeRecord> {
   const { signal } = request;
@@ -207,7 +226,7 @@ async function rotateOne(
     cert,
     {
       region,
-      targets: (deps.targets ?? slbTargetHandlers)(region),
+      targets: serialiseWrites((deps.targets ?? slbTargetHandlers)(region), locks),
       certificateAuthority,
       clock: deps.clock,
       logger: deps.logger,
@@ -219,6 +238,10 @@ async function rotateOne(
     signal,
   );
   return buildOutcome(planned.plan, execution, 0);
+}
+
+function concurrencyOf(config: RotatorConfig): number {
+  return config.run?.concurrency ?? DEFAULT_CONCURRENCY;
 }
 
 function failedBeforePlan(cert: ManagedCertificate, error: RotatorError): OutcomeRecord {

@@ -12,6 +12,7 @@ import { RecordLeaseStore } from '../lease/record-lease-store.js';
 import type { CertificateAuthority } from '../ports/certificate-authority.js';
 import type { LeaseStore } from '../ports/lease.js';
 import type { RunDependencies } from '../rotation/run-rotation.js';
+import { Pacer } from '../util/pacer.js';
 import type { CredentialsProvider } from './credentials.js';
 import { serviceSettingsFromEnvironment } from './settings-from-env.js';
 
@@ -24,16 +25,29 @@ export interface WireOptions {
   clock?: () => Date;
 }
 
+/**
+ * Requests per second per product when the configuration sets none. Neither SLB nor Alidns publishes its per-account
+ * API rate limits in a form we could confirm (UNCONFIRMED): these stay well below what accounts commonly see, and
+ * `Throttling` is still backed off when an account's limit is lower.
+ */
+export const DEFAULT_SLB_REQUESTS_PER_SECOND = 10;
+export const DEFAULT_ALIDNS_REQUESTS_PER_SECOND = 5;
+/** Real CLB applies a listener change in seconds to tens of seconds; a write meanwhile gets ServiceIsConfiguring. */
+export const DEFAULT_CONFIGURING_WAIT_SECONDS = 60;
+
 /** The composition root: real adapters for the real cloud (or anything that speaks its protocol, via endpoints). */
 export function wireRotation(options: WireOptions): RunDependencies & { leases: LeaseStore } {
   const { config, env, credentials, logger } = options;
   // Parsed now, in one place, so a malformed variable fails the run before anything is ordered.
   const { endpoints, dnsServers } = serviceSettingsFromEnvironment(env);
+  // One pacer per product for every region and certificate of the run: the providers limit the account, not a call.
+  const slbPacer = new Pacer(config.slb.requestsPerSecond ?? DEFAULT_SLB_REQUESTS_PER_SECOND);
+  const alidnsPacer = new Pacer(config.dns.requestsPerSecond ?? DEFAULT_ALIDNS_REQUESTS_PER_SECOND);
   return {
     // A lease per certificate, as TXT records in the certificate's own Alidns zone (alidns-lease.ts says why).
     leases: new RecordLeaseStore(
       new AlidnsLeaseRecords(
-        new AliyunRpcClient({ endpoint: endpoints.alidns, apiVersion: '2015-01-09', credentials }),
+        new AliyunRpcClient({ endpoint: endpoints.alidns, apiVersion: '2015-01-09', credentials, pacer: alidnsPacer }),
         config.dns.ttl,
       ),
       (config.dns.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000,
@@ -41,11 +55,17 @@ export function wireRotation(options: WireOptions): RunDependencies & { leases: 
     loadBalancer: (regionId) =>
       new SlbLoadBalancer(
         regionId,
-        new AliyunRpcClient({ endpoint: endpoints.slb(regionId), apiVersion: '2014-05-15', credentials }),
+        new AliyunRpcClient({
+          endpoint: endpoints.slb(regionId),
+          apiVersion: '2014-05-15',
+          credentials,
+          pacer: slbPacer,
+          configuringWaitMs: (config.slb.configuringWaitSeconds ?? DEFAULT_CONFIGURING_WAIT_SECONDS) * 1000,
+        }),
       ),
     certificateAuthority: async (): Promise<CertificateAuthority> => {
       const dns = new AlidnsProvider(
-        new AliyunRpcClient({ endpoint: endpoints.alidns, apiVersion: '2015-01-09', credentials }),
+        new AliyunRpcClient({ endpoint: endpoints.alidns, apiVersion: '2015-01-09', credentials, pacer: alidnsPacer }),
         config.dns.ttl,
       );
       const [{ AcmeCertificateAuthority }, { AuthoritativePropagationChecker }] = await Promise.all([
