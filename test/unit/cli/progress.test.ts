@@ -226,16 +226,16 @@ describe('the progress display on a fake terminal', () => {
 });
 
 describe('progressMode', () => {
-  const table: [string, boolean, NodeJS.ProcessEnv, boolean, ProgressMode][] = [
-    ['a terminal', true, { TERM: 'xterm-256color' }, false, 'live'],
-    ['not a terminal (a pipe, a file)', false, { TERM: 'xterm-256color' }, false, 'off'],
-    ['--json on a terminal', true, { TERM: 'xterm-256color' }, true, 'off'],
-    ['TERM=dumb', true, { TERM: 'dumb' }, false, 'plain'],
-    ['NO_COLOR=1', true, { TERM: 'xterm', NO_COLOR: '1' }, false, 'plain'],
-    ['NO_COLOR empty (means unset)', true, { TERM: 'xterm', NO_COLOR: '' }, false, 'live'],
-    ['TERM=dumb but not a terminal', false, { TERM: 'dumb' }, false, 'off'],
+  const table: [string, ProgressMode, boolean, NodeJS.ProcessEnv, boolean][] = [
+    ['a terminal', 'live', true, { TERM: 'xterm-256color' }, false],
+    ['not a terminal (a pipe, a file)', 'off', false, { TERM: 'xterm-256color' }, false],
+    ['--json on a terminal', 'off', true, { TERM: 'xterm-256color' }, true],
+    ['TERM=dumb', 'plain', true, { TERM: 'dumb' }, false],
+    ['NO_COLOR=1', 'plain', true, { TERM: 'xterm', NO_COLOR: '1' }, false],
+    ['NO_COLOR empty (means unset)', 'live', true, { TERM: 'xterm', NO_COLOR: '' }, false],
+    ['TERM=dumb but not a terminal', 'off', false, { TERM: 'dumb' }, false],
   ];
-  it.each(table)('%s → %s', (_name, isTTY, env, json, mode) => {
+  it.each(table)('%s → %s', (_name, mode, isTTY, env, json) => {
     expect(progressMode({ isTTY, write: () => undefined }, env, json)).toBe(mode);
   });
 });
