@@ -138,6 +138,8 @@ export const legoVsRotator: Benchmark = async (args, { ca, write }) => {
       `lego-vs-rotator: ${size} certificate(s), RSA-2048. lego: ${size} processes at concurrency ${concurrency} (exec hook via ${hook.via}): ${ms(legoMs)}. rotator, one run: ${ms(run.processMs)} (process start included; the run itself ${ms(run.runMs)})`,
     );
     write(`  time per stage, summed over certificates: ${stageSummary(run)}`);
+    write(`  outcomes: ${JSON.stringify(run.counts)}`);
+    expectOutcome(run, 'rotated');
     write(
       ratioLine('lego-vs-rotator', legoMs / run.processMs, { op: '≥', value: 8 }, 'lego wall time ÷ rotator wall time'),
     );

@@ -76,6 +76,7 @@ export const nothingDue: Benchmark = async (args, { ca, write }) => {
     write(
       `  wall time: run ${ms(run.runMs)}, process ${ms(run.processMs)}; peak RSS ${(run.maxRssKb / 1024).toFixed(1)} MB; acme-client loaded: ${run.acmeClientLoaded ? 'yes' : 'no'}`,
     );
+    expectOutcome(run, 'not-due');
     write(
       ratioLine('nothing-due', calls.length / fleet.loadBalancers.length, undefined, 'API calls per load balancer'),
     );

@@ -27,6 +27,8 @@ export const peakRss: Benchmark = async (args, { ca, write }) => {
       `peak-rss: ${size} certificate(s) rotated in ${regions.length} region(s) in ${ms(run.runMs)}; peak RSS ${mb(run.maxRssKb)} (acme-client loaded: ${run.acmeClientLoaded ? 'yes' : 'no'})`,
     );
     write(`  time per stage, summed over certificates: ${stageSummary(run)}`);
+    write(`  outcomes: ${JSON.stringify(run.counts)}`);
+    expectOutcome(run, 'rotated');
     write(
       ratioLine(
         'peak-rss',
