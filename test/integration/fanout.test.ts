@@ -42,20 +42,6 @@ let hold: FaultHandle | undefined;
 beforeAll(async () => {
   const ca = pebbleEnv();
   dir = await mkdtemp(join(tmpdir(), 'rotator-fanout-'));
-  const [built] = await Promise.all([
-    buildAll(join(dir, 'dist')),
-    (async () => {
-      emu = await startEmulator({
-        challtestsrvUrl: ca.challtestsrvUrl,
-        // Kill the first attempt of the partition holding `f1` once it is blocked in that move.
-        fcKillAsyncAttempt: (a) =>
-          a.attempt === 1 && (JSON.parse(a.event) as { certificates?: string[] }).certificates?.includes('f1')
-            ? until(() => (hold?.hits ?? 0) >= 1)
-            : undefined,
-      });
-      emu.alidns.addZone(ZONE);
-    })(),
-  ]);
   // Two regions. f1 and f2 share a load balancer (two listeners): they must land in one partition.
   const layout: [string, string, string, number][] = [
     ['f1', 'cn-hangzhou', 'A', 443],
@@ -64,18 +50,44 @@ beforeAll(async () => {
     ['f4', 'cn-shanghai', 'C', 443],
     ['f5', 'cn-shanghai', 'D', 443],
   ];
-  const lbs = new Map<string, string>();
-  for (const [name, region, lb, port] of layout) {
-    let lbId = lbs.get(lb);
-    if (!lbId) {
-      lbId = emu.slb.addLoadBalancer(region, { name: `lb-${lb}` }).loadBalancerId;
-      lbs.set(lb, lbId);
-    }
-    const pem = await makeExpiringCertificate([`${name}.${ZONE}`], 3);
-    const cert = emu.slb.importCertificate(region, { ...pem, name: 'uploaded-by-hand' });
-    await emu.slb.addHttpsListener(region, lbId, port, cert.ServerCertificateId);
-    seeded.push({ name, region, loadBalancerId: lbId, port });
-  }
+  const [built] = await Promise.all([
+    buildAll(join(dir, 'dist')),
+    (async () => {
+      emu = await startEmulator({
+        challtestsrvUrl: ca.challtestsrvUrl,
+        // Kill the first attempt of the partition holding `f1` once it is blocked in that move.
+        fcKillAsyncAttempt: (a) =>
+          a.attempt === 1 && (JSON.parse(a.event) as { certificates?: string[] }).certificates?.includes('f1')
+            ? until(() => (hold?.hits ?? 0) >= 1, 170_000)
+            : undefined,
+      });
+      emu.alidns.addZone(ZONE);
+      // One hand-uploaded certificate per region, served by all its listeners (one openssl run per region).
+      const regions = [...new Set(layout.map(([, region]) => region))];
+      const pems = await Promise.all(
+        regions.map((r) =>
+          makeExpiringCertificate(
+            layout.filter((l) => l[1] === r).map(([n]) => `${n}.${ZONE}`),
+            3,
+          ),
+        ),
+      );
+      const lbs = new Map<string, string>();
+      for (const [name, region, lb, port] of layout) {
+        const pem = pems[regions.indexOf(region)] as { certificatePem: string; privateKeyPem: string };
+        let lbId = lbs.get(lb);
+        if (!lbId) {
+          lbId = emu.slb.addLoadBalancer(region, { name: `lb-${lb}` }).loadBalancerId;
+          lbs.set(lb, lbId);
+        }
+        const old =
+          emu.slb.certificates(region).find((c) => c.ServerCertificateName === 'uploaded-by-hand') ??
+          emu.slb.importCertificate(region, { ...pem, name: 'uploaded-by-hand' });
+        await emu.slb.addHttpsListener(region, lbId, port, old.ServerCertificateId);
+        seeded.push({ name, region, loadBalancerId: lbId, port });
+      }
+    })(),
+  ]);
   const certificates: SandboxCertificate[] = seeded.map((s) => ({
     name: s.name,
     domains: [`${s.name}.${ZONE}`],
@@ -108,7 +120,7 @@ beforeAll(async () => {
       },
     },
   });
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await emu?.close();
