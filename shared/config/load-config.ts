@@ -182,10 +182,18 @@ async function resolve(raw: RawConfig, env: Environment, origin: string, options
   });
 
   return {
-    acme: { directoryUrl, production, email: raw.acme.email, accountKeyPem, externalAccountBinding },
+    acme: {
+      directoryUrl,
+      production,
+      email: raw.acme.email,
+      accountKeyPem,
+      externalAccountBinding,
+      ...(raw.acme.maxNewOrdersPerRun !== undefined ? { maxNewOrdersPerRun: raw.acme.maxNewOrdersPerRun } : {}),
+    },
     dns: raw.dns,
     slb: raw.slb,
     status: raw.status,
+    ...(raw.run ? { run: raw.run } : {}),
     certificates,
     ...(notify.alerts ? { alerts: notify.alerts } : {}),
     ...(notify.heartbeat ? { heartbeat: notify.heartbeat } : {}),

@@ -218,7 +218,7 @@ export const configSchema = z
       .default({ propagationTimeoutSeconds: 300, ttl: 600 }),
     run: z
       .object({
-        /** Certificates rotated at the same time (default 8; 1 rotates them one after another, in file order). */
+        /** Certificates rotated at the same time (default 20; 1 rotates them one after another, in file order). */
         concurrency: z.number().int().min(1).max(64).optional(),
       })
       .strict()

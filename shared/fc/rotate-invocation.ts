@@ -78,6 +78,8 @@ async function run(event: FcEvent, request: InvocationRequest, context: RotatorC
     trigger: request.worker ? 'fanout' : event.kind,
     force: request.force === true,
     ...(request.certificates ? { certificates: request.certificates } : {}),
+    // Function Compute retries a failed worker with the same event: the same holder re-enters its own leases.
+    ...(request.worker ? { leaseHolder: `fanout-${request.worker.fanout.taskId}` } : {}),
     signal: context.deadline,
   });
   if (event.kind === 'http') {

@@ -5,6 +5,7 @@ import type { OutcomeSink } from '../log/outcome-sink.js';
 import { planCertificate } from '../plan/make-plan.js';
 import type { CertificatePlan, RunPlan } from '../plan/types.js';
 import type { CertificateAuthority } from '../ports/certificate-authority.js';
+import type { LeaseStore } from '../ports/lease.js';
 import type { LoadBalancerService } from '../ports/load-balancer.js';
 import type { RenewalInfoSource } from '../ports/renewal-info.js';
 import type { WireProbe } from '../ports/wire-probe.js';
@@ -22,10 +23,11 @@ import { slbTargetHandlers, type TargetHandlers } from './targets.js';
 
 /**
  * Certificates in flight at once unless `run.concurrency` says otherwise. Most of a rotation is waiting (DNS
- * propagation, the CA's validation, CLB applying a change, the wire check), so a handful in parallel cuts a long run
- * to a fraction, while request pacing per product keeps the API calls under the providers' rate limits.
+ * propagation, the CA's validation, CLB applying a change, the wire check), so with twenty in flight one propagation
+ * wait covers a typical fleet, while request pacing per product keeps the API calls under the providers' rate limits
+ * and one writer per load balancer keeps CLB out of its configuring window.
  */
-export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_CONCURRENCY = 20;
 
 export interface RunRequest {
   /** Names of the certificates to consider; all when absent. */
@@ -36,6 +38,11 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** Told when each certificate enters a stage (gather, then the executor's steps); the CLI's progress line. */
   onProgress?: ProgressListener;
+  /**
+   * Who holds the leases this run takes: a fan-out worker passes an id derived from its task, so the same worker
+   * retried by Function Compute re-enters its own leases. A fresh id per run when absent.
+   */
+  leaseHolder?: string;
 }
 
 export interface RunDependencies {
@@ -44,6 +51,8 @@ export interface RunDependencies {
   certificateAuthority: () => Promise<CertificateAuthority>;
   renewalInfo?: RenewalInfoSource;
   wireProbe?: WireProbe;
+  /** One lease per certificate before anything is ordered or deployed; absent = no leasing (unit tests). */
+  leases?: LeaseStore;
   /** The handlers per kind of target; SLB listeners and domain extensions over the region's view by default. */
   targets?: (region: RegionView) => TargetHandlers;
   sleep?: (ms: number) => Promise<void>;
@@ -105,7 +114,12 @@ export async function gatherAndPlan(
     const gathered = await gather(region, cert, deps.renewalInfo, signal);
     const plan = planCertificate(
       { ...gathered, referenced: gathered.inventory ? referencedIds(gathered.inventory) : undefined },
-      { force, now: deps.clock(), certificateQuota: config.slb.certificateQuota },
+      {
+        force,
+        now: deps.clock(),
+        certificateQuota: config.slb.certificateQuota,
+        leases: deps.leases !== undefined,
+      },
     );
     return { plan, gathered };
   } catch (err) {
@@ -233,6 +247,8 @@ async function rotateOne(
       ...(deps.wireProbe ? { wireProbe: deps.wireProbe } : {}),
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
       ...(request.onProgress ? { progress: request.onProgress } : {}),
+      ...(deps.leases ? { leases: deps.leases } : {}),
+      ...(request.leaseHolder ? { leaseHolder: request.leaseHolder } : {}),
     },
     config.slb,
     signal,

@@ -10,7 +10,6 @@ import type { OutcomeSink } from '../log/outcome-sink.js';
 import { DEFAULT_LEASE_SECONDS } from '../lease/lease-records.js';
 import { RecordLeaseStore } from '../lease/record-lease-store.js';
 import type { CertificateAuthority } from '../ports/certificate-authority.js';
-import type { LeaseStore } from '../ports/lease.js';
 import type { RunDependencies } from '../rotation/run-rotation.js';
 import { Pacer } from '../util/pacer.js';
 import type { CredentialsProvider } from './credentials.js';
@@ -36,7 +35,7 @@ export const DEFAULT_ALIDNS_REQUESTS_PER_SECOND = 5;
 export const DEFAULT_CONFIGURING_WAIT_SECONDS = 60;
 
 /** The composition root: real adapters for the real cloud (or anything that speaks its protocol, via endpoints). */
-export function wireRotation(options: WireOptions): RunDependencies & { leases: LeaseStore } {
+export function wireRotation(options: WireOptions): RunDependencies {
   const { config, env, credentials, logger } = options;
   // Parsed now, in one place, so a malformed variable fails the run before anything is ordered.
   const { endpoints, dnsServers } = serviceSettingsFromEnvironment(env);

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 
 const root = new URL('../../', import.meta.url);
 const policy = JSON.parse(readFileSync(new URL('deploy/ram-policy.json', root), 'utf8')) as {
-  Statement: { Effect: string; Action: string[]; Resource: string }[];
+  Statement: { Effect: string; Action: string[]; Resource: string | string[] }[];
 };
 const allowed = new Set(policy.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action));
 
@@ -39,7 +39,7 @@ describe('deploy/ram-policy.json', () => {
     expect(actions).toContainEqual({ product: 'fc', action: 'InvokeFunction' });
   });
 
-  it('grants fc:InvokeFunction on the rotation function only (the operator starts runs; nothing else is invoked)', () => {
+  it('grants fc:InvokeFunction on the rotation and worker functions only (the operator starts runs, the coordinator starts workers)', () => {
     const sYaml = parse(readFileSync(new URL('s.yaml', root), 'utf8')) as {
       resources: Record<string, { props: { functionName: string } }>;
     };
@@ -49,7 +49,10 @@ describe('deploy/ram-policy.json', () => {
       {
         Effect: 'Allow',
         Action: ['fc:InvokeFunction'],
-        Resource: `acs:fc:*:*:functions/${sYaml.resources.rotator?.props.functionName}`,
+        Resource: [
+          `acs:fc:*:*:functions/${sYaml.resources.rotator?.props.functionName}`,
+          `acs:fc:*:*:functions/${sYaml.resources.worker?.props.functionName}`,
+        ],
       },
     ]);
   });

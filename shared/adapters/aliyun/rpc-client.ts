@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac, randomUUID } from 'node:crypto';
 import PopCore from '@alicloud/pop-core';
@@ -6,6 +8,9 @@ import { registerTransientSecret } from '../../log/secret-values.js';
 import { type CloudCredentials, type CredentialsProvider, registerCredentials } from '../../runtime/credentials.js';
 import { backoffDelay, type BackoffPolicy } from '../../util/backoff.js';
 import type { Pacer } from '../../util/pacer.js';
+
+/** Idle keep-alive sockets are closed after this (servers commonly close theirs at 5 s). */
+const IDLE_SOCKET_MS = 4_000;
 
 type PopRpcClient = {
   request<T>(action: string, params: Record<string, unknown>, opts?: Record<string, unknown>): Promise<T>;
@@ -85,6 +90,7 @@ export class AliyunRpcClient {
   readonly #throttling: BackoffPolicy;
   readonly #configuring: BackoffPolicy;
   readonly product: string;
+  readonly #agent: HttpAgent;
 
   constructor(options: RpcClientOptions) {
     this.#credentials = options.credentials;
@@ -95,6 +101,12 @@ export class AliyunRpcClient {
       credentialsProvider: {
         getCredentials: async () => signingCredentials.getStore() ?? options.credentials.getCredentials(),
       },
+    });
+    this.#agent = new (new URL(options.endpoint).protocol === 'http:' ? HttpAgent : HttpsAgent)({
+      keepAlive: true,
+      // An idle socket is dropped before a server's usual 5 s keep-alive timeout: a write sent on a socket the server
+      // is closing fails with ECONNRESET, and a write whose effect is unknown cannot be retried blindly.
+      timeout: IDLE_SOCKET_MS,
     });
     this.#timeoutMs = options.timeoutMs ?? 20_000;
     this.#attempts = options.attempts ?? 4;
@@ -127,7 +139,12 @@ export class AliyunRpcClient {
         registerCredentials(credentials);
         const signed = this.#sign(action, params, credentials);
         return await signingCredentials.run(credentials, () =>
-          this.#client.request<T>(action, signed, { method: 'POST', timeout: this.#timeoutMs, formatParams: false }),
+          this.#client.request<T>(action, signed, {
+            method: 'POST',
+            timeout: this.#timeoutMs,
+            formatParams: false,
+            agent: this.#agent,
+          }),
         );
       } catch (err) {
         const mapped = this.#map(action, err, options);
