@@ -98,7 +98,8 @@ async function main(): Promise<number> {
     let failed = (report?.numFailedTests ?? 0) + brokenFiles;
     if (failed === 0 && (code !== 0 || report === undefined)) failed = 1;
     const skipped = (report?.numPendingTests ?? 0) + (report?.numTodoTests ?? 0);
-    const leftovers = await readdir(testTmp).catch(() => []);
+    // tsx keeps its compile cache in TMPDIR (`tsx-<uid>`): a tool's cache, not a file a test forgot.
+    const leftovers = (await readdir(testTmp).catch(() => [] as string[])).filter((f) => !/^tsx-\d+$/.test(f));
     if (leftovers.length > 0) {
       console.error(
         `the tests left ${leftovers.length} temporary file(s) behind: ${leftovers.slice(0, 10).join(', ')}${leftovers.length > 10 ? ', …' : ''}`,

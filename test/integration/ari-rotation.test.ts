@@ -69,7 +69,7 @@ describe('ACME Renewal Information', () => {
     expect(renewed?.reason).toMatch(/inside the CA's renewal window/);
     expect(front.orders.at(-1)?.replaces).toBe(ariId);
     expect(tagOf(renewed?.current?.serverCertificateId)).not.toBe(ariId);
-  });
+  }, 90_000); // three rotations, each with its lease, against a second CA
 
   it('a CA whose renewal information fails: the lifetime rule decides and the outcome says so', async () => {
     const seeded = await seedListener(h.world, { regionId: REGION, domains: ['www.ari.test'], days: 3 });

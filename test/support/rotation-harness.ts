@@ -14,6 +14,7 @@ import type { RunPlan } from '../../shared/plan/types.js';
 import { planRun, type RunRequest, runRotation } from '../../shared/rotation/run-rotation.js';
 import { credentialsFromFcContext } from '../../shared/runtime/credentials.js';
 import { wireRotation } from '../../shared/runtime/wire.js';
+import { LEASE_LABEL } from '../../shared/lease/lease-records.js';
 import { pebbleEnv } from './env.js';
 
 export interface HarnessRun {
@@ -43,6 +44,11 @@ export interface RotationHarness {
   secrets(): string[];
   /** Environment for a separate process (the CLI): the emulator's endpoints and a new long-term key. */
   cliEnv(): Record<string, string>;
+  /**
+   * The next daily run after a killed one: every lease a killed run left behind is dated a day back, so it has
+   * expired as it would have by then. Returns how many were found.
+   */
+  expireLeases(): number;
   close(): Promise<void>;
 }
 
@@ -107,6 +113,15 @@ export async function startRotationHarness(zones: string[]): Promise<RotationHar
         ALIBABA_CLOUD_ACCESS_KEY_ID: key.accessKeyId,
         ALIBABA_CLOUD_ACCESS_KEY_SECRET: key.accessKeySecret,
       };
+    },
+    expireLeases() {
+      const alidns = world.emulator.alidns;
+      const left = alidns
+        .zones()
+        .flatMap((zone) => alidns.records(zone))
+        .filter((r) => r.RR === LEASE_LABEL || r.RR.startsWith(`${LEASE_LABEL}.`));
+      for (const r of left) alidns.backdateRecord(r.RecordId, 24 * 3600 * 1000);
+      return left.length;
     },
     close: () => world.close(),
   };

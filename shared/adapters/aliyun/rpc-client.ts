@@ -129,7 +129,7 @@ export class AliyunRpcClient {
 
   async call<T>(action: string, params: Record<string, unknown>, options: CallOptions): Promise<T> {
     // Each kind of refusal has its own clock and count: a throttled retry must not eat the "configuring" budget.
-    const waits = new Map<'throttled' | 'busy', { since: number; attempts: number }>();
+    const waits = new Map<'throttled' | 'busy', { since: number; attempts: number; slept: number }>();
     for (let attempt = 1; ; attempt++) {
       try {
         await this.#pacer?.take();
@@ -161,12 +161,18 @@ export class AliyunRpcClient {
           continue;
         }
         const now = this.#now();
-        const wait = waits.get(kind) ?? { since: now, attempts: 0 };
+        const wait = waits.get(kind) ?? { since: now, attempts: 0, slept: 0 };
         waits.set(kind, wait);
         wait.attempts++;
         const policy = kind === 'throttled' ? this.#throttling : this.#configuring;
-        const delay = backoffDelay(policy, wait.attempts, now - wait.since, this.#random);
-        if (delay === undefined) throw this.#gaveUp(mapped, kind, now - wait.since, wait.attempts);
+        // The budget is spent by the clock or by the waits themselves, whichever says more: an injected sleep that
+        // returns at once (tests) must not turn the budget into a busy loop of requests.
+        // (A millisecond of slack: the clock and the sum of waits round differently.)
+        const clock = now - wait.since;
+        const elapsed = wait.slept > clock + 1 ? wait.slept : clock;
+        const delay = backoffDelay(policy, wait.attempts, elapsed, this.#random);
+        if (delay === undefined) throw this.#gaveUp(mapped, kind, elapsed, wait.attempts);
+        wait.slept += delay;
         await this.#sleep(delay);
       }
     }
