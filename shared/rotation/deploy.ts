@@ -8,27 +8,18 @@ export type DeployResult =
   | { ok: true; targets: TargetResult[] }
   | { ok: false; error: RotatorError; rolledBack: boolean; targets: TargetResult[] };
 
-/** The write locks a run's target handlers were registered with (see serialiseWrites). */
-const writeLocks = new WeakMap<TargetHandlers, KeyedMutex>();
-
 /**
- * The same handlers, registered so that moveTargets and rollBack called with them hold the run's lock of every load
- * balancer they write to for the whole sequence of writes and read-backs. CLB refuses a write while it still applies
- * the previous one (`ServiceIsConfiguring`), and two certificates moving targets of one load balancer at once would
- * also make a rollback hard to reason about; certificates on different load balancers still move in parallel.
+ * Runs `fn` holding the run's lock of every load balancer `bindings` write to, for the whole sequence of writes and
+ * read-backs. CLB refuses a write while it still applies the previous one (`ServiceIsConfiguring`), and two
+ * certificates moving targets of one load balancer at once would also make a rollback hard to reason about;
+ * certificates on different load balancers still move in parallel. Without locks (one certificate at a time) it
+ * just runs.
  */
-export function serialiseWrites(handlers: TargetHandlers, locks: KeyedMutex): TargetHandlers {
-  const registered = { ...handlers };
-  writeLocks.set(registered, locks);
-  return registered;
-}
-
 function holdingLocks<T>(
-  targets: TargetHandlers,
+  locks: KeyedMutex | undefined,
   bindings: readonly TargetBinding[],
   fn: () => Promise<T>,
 ): Promise<T> {
-  const locks = writeLocks.get(targets);
   if (!locks) return fn();
   return locks.run(
     bindings.map((b) => `${b.target.regionId}/${b.target.loadBalancerId}`),
@@ -44,9 +35,10 @@ export function moveTargets(
   targets: TargetHandlers,
   bindings: readonly TargetBinding[],
   newCertificateId: string,
+  locks?: KeyedMutex,
 ): Promise<DeployResult> {
   const writing = bindings.filter((b) => b.serverCertificateId !== newCertificateId);
-  return holdingLocks(targets, writing, () => moveAll(targets, bindings, newCertificateId));
+  return holdingLocks(locks, writing, () => moveAll(targets, bindings, newCertificateId));
 }
 
 async function moveAll(
@@ -98,8 +90,9 @@ export function rollBack(
   moved: readonly TargetBinding[],
   results: TargetResult[],
   newCertificateId: string,
+  locks?: KeyedMutex,
 ): Promise<boolean> {
-  return holdingLocks(targets, moved, () => putBack(targets, moved, results, newCertificateId));
+  return holdingLocks(locks, moved, () => putBack(targets, moved, results, newCertificateId));
 }
 
 /** rollBack's work, for a caller that already holds the locks (they are not reentrant). */

@@ -11,6 +11,7 @@ import type { CertificateAuthority } from '../ports/certificate-authority.js';
 import type { Lease, LeaseStore } from '../ports/lease.js';
 import type { WireProbe } from '../ports/wire-probe.js';
 import { interruptionOf } from '../runtime/interrupt.js';
+import type { KeyedMutex } from '../util/keyed-mutex.js';
 import { moveTargets, rollBack } from './deploy.js';
 import type { SkipCode, TargetResult } from './outcome.js';
 import { pruneOwnCertificates } from './prune.js';
@@ -34,6 +35,8 @@ export interface ExecuteDependencies {
   leases?: LeaseStore;
   /** Who takes the lease: the same holder re-enters its own lease (a retried fan-out worker). Default: a new id. */
   leaseHolder?: string;
+  /** The run's one writer per load balancer, shared by the certificates it rotates at the same time. */
+  writeLocks?: KeyedMutex;
 }
 
 /** One certificate entering one stage of its execution. */
@@ -187,7 +190,7 @@ export async function executePlan(
       await prune(deps.region, cert, current, log, run, warn);
       return run;
     }
-    const deployed = await moveTargets(deps.targets, bindings, current.serverCertificateId);
+    const deployed = await moveTargets(deps.targets, bindings, current.serverCertificateId, deps.writeLocks);
     run.targets = deployed.targets;
     if (!deployed.ok) {
       run.rollback = { error: deployed.error, complete: deployed.rolledBack, stage: 'deploy' };
@@ -239,7 +242,7 @@ export async function executePlan(
         });
       }
       if (failure) {
-        const complete = await rollBack(deps.targets, moved, run.targets, current.serverCertificateId);
+        const complete = await rollBack(deps.targets, moved, run.targets, current.serverCertificateId, deps.writeLocks);
         run.rollback = { error: failure, complete, stage: 'verify' };
         return run;
       }
@@ -278,29 +281,35 @@ export async function executePlan(
  * After taking the lease: what changed since the plan was made, read fresh. A target that now serves a certificate
  * expiring later than the plan's `previous` was moved by another run; without targets, a certificate of this name
  * that appeared since the plan and expires later says the same. Returns the fact in words, or undefined.
+ * The region is listed again only when that can tell something: with targets, only when one of them has moved.
  */
 async function rotatedMeanwhile(
   region: RegionView,
   plan: CertificatePlan,
   cert: ManagedCertificate,
 ): Promise<string | undefined> {
-  const known = new Set((await region.certificates()).map((c) => c.serverCertificateId));
-  const fresh = await region.freshCertificates();
   const laterThanPrevious = (c: ServerCertificate) =>
     c.serverCertificateId !== plan.previous?.serverCertificateId &&
     c.expireTimeStamp > (plan.previous?.expireTimeStamp ?? -Infinity);
   if (plan.targets.length > 0) {
+    const moved: { name: string; serverCertificateId: string }[] = [];
     for (const t of plan.targets) {
       const now = await region.binding(t.target);
-      if (now.serverCertificateId === t.from) continue;
-      const serving = fresh.find((c) => c.serverCertificateId === now.serverCertificateId);
+      if (now.serverCertificateId !== t.from)
+        moved.push({ name: t.name, serverCertificateId: now.serverCertificateId });
+    }
+    if (moved.length === 0) return undefined;
+    const fresh = await region.freshCertificates();
+    for (const m of moved) {
+      const serving = fresh.find((c) => c.serverCertificateId === m.serverCertificateId);
       if (serving && laterThanPrevious(serving)) {
-        return `${t.name} now serves ${serving.serverCertificateId} (expires ${serving.expireTime}), moved there by another run after this run's plan was made`;
+        return `${m.name} now serves ${serving.serverCertificateId} (expires ${serving.expireTime}), moved there by another run after this run's plan was made`;
       }
     }
     return undefined;
   }
-  const appeared = fresh.find(
+  const known = new Set((await region.certificates()).map((c) => c.serverCertificateId));
+  const appeared = (await region.freshCertificates()).find(
     (c) => !known.has(c.serverCertificateId) && isRotatorCertificate(c, cert.name) && laterThanPrevious(c),
   );
   return appeared

@@ -12,7 +12,6 @@ import type { WireProbe } from '../ports/wire-probe.js';
 import { KeyedMutex } from '../util/keyed-mutex.js';
 import { mapConcurrent } from '../util/map-concurrent.js';
 import { buildOutcome } from './build-outcome.js';
-import { serialiseWrites } from './deploy.js';
 import { executePlan, type ProgressListener, stopReason } from './execute.js';
 import { type Gathered, gather } from './gather.js';
 import { referencedIds } from './inventory.js';
@@ -240,7 +239,8 @@ async function rotateOne(
     cert,
     {
       region,
-      targets: serialiseWrites((deps.targets ?? slbTargetHandlers)(region), locks),
+      targets: (deps.targets ?? slbTargetHandlers)(region),
+      writeLocks: locks,
       certificateAuthority,
       clock: deps.clock,
       logger: deps.logger,

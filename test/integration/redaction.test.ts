@@ -96,6 +96,7 @@ describe('an endpoint that echoes the request', () => {
       const creds = stsCredentials();
       echo = await startEchoServer({ shape, secrets: { [creds.accessKeyId]: creds.accessKeySecret } });
       const credentials = credentialsFromFcContext(creds);
+      let clock = 0;
 
       // The adapter alone: the thrown error and everything a caller would log about it.
       const client = new AliyunRpcClient({
@@ -103,7 +104,12 @@ describe('an endpoint that echoes the request', () => {
         apiVersion: '2014-05-15',
         credentials,
         attempts: 2,
-        sleep: async () => {},
+        // Waits cost nothing here, on a clock of the test's own that they advance (a throttled answer is retried
+        // for the whole Throttling budget as measured on that clock).
+        now: () => clock,
+        sleep: async (ms) => {
+          clock += ms;
+        },
       });
       const err: unknown = await client
         .call('DescribeServerCertificates', { RegionId: 'cn-hangzhou' }, { stage: 'gather', idempotent: true })

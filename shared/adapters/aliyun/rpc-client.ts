@@ -59,6 +59,7 @@ export interface RpcClientOptions {
   throttlingWaitMs?: number;
   /** How long to keep retrying `ServiceIsConfiguring`, `OperationBusy` and the like. Default 60 s. */
   configuringWaitMs?: number;
+  /** Injected together: the wait budgets are measured on `now`, so a test's `sleep` must advance it. */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   random?: () => number;
@@ -129,7 +130,7 @@ export class AliyunRpcClient {
 
   async call<T>(action: string, params: Record<string, unknown>, options: CallOptions): Promise<T> {
     // Each kind of refusal has its own clock and count: a throttled retry must not eat the "configuring" budget.
-    const waits = new Map<'throttled' | 'busy', { since: number; attempts: number; slept: number }>();
+    const waits = new Map<'throttled' | 'busy', { since: number; attempts: number }>();
     for (let attempt = 1; ; attempt++) {
       try {
         await this.#pacer?.take();
@@ -161,18 +162,12 @@ export class AliyunRpcClient {
           continue;
         }
         const now = this.#now();
-        const wait = waits.get(kind) ?? { since: now, attempts: 0, slept: 0 };
+        const wait = waits.get(kind) ?? { since: now, attempts: 0 };
         waits.set(kind, wait);
         wait.attempts++;
         const policy = kind === 'throttled' ? this.#throttling : this.#configuring;
-        // The budget is spent by the clock or by the waits themselves, whichever says more: an injected sleep that
-        // returns at once (tests) must not turn the budget into a busy loop of requests.
-        // (A millisecond of slack: the clock and the sum of waits round differently.)
-        const clock = now - wait.since;
-        const elapsed = wait.slept > clock + 1 ? wait.slept : clock;
-        const delay = backoffDelay(policy, wait.attempts, elapsed, this.#random);
-        if (delay === undefined) throw this.#gaveUp(mapped, kind, elapsed, wait.attempts);
-        wait.slept += delay;
+        const delay = backoffDelay(policy, wait.attempts, now - wait.since, this.#random);
+        if (delay === undefined) throw this.#gaveUp(mapped, kind, now - wait.since, wait.attempts);
         await this.#sleep(delay);
       }
     }
