@@ -2,7 +2,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Faults } from '../../sandbox/emulator/faults.js';
 import { type Emulator, startEmulator } from '../../sandbox/emulator/index.js';
 import { Slb } from '../../sandbox/emulator/slb.js';
-import { call, callError, expectCode, popClient, rsaKey, selfSigned, type TestKey } from './helpers.js';
+import {
+  call,
+  callError,
+  expectCode,
+  importedCertificateId,
+  popClient,
+  rsaKey,
+  selfSigned,
+  type TestKey,
+} from './helpers.js';
 
 const REGION = 'cn-hangzhou';
 
@@ -29,11 +38,7 @@ describe('fault injection and the call log', () => {
     slb = popClient(emu, 'slb');
     key = rsaKey();
     pem = selfSigned(key, { cn: 'www.example.com' });
-    certId = emu.slb.importCertificate(REGION, {
-      certificatePem: pem,
-      privateKeyPem: key.pkcs1,
-      name: 'seed',
-    }).ServerCertificateId;
+    certId = importedCertificateId(emu.slb, REGION, 'seed', key, pem);
     lb1 = emu.slb.addLoadBalancer(REGION).loadBalancerId;
     lb2 = emu.slb.addLoadBalancer(REGION).loadBalancerId;
     await emu.slb.addHttpsListener(REGION, lb1, 443, certId);
@@ -217,11 +222,7 @@ describe('read-back faults: a change SLB accepted that reads back wrong, or whos
     slb = popClient(emu, 'slb');
     const seed = (cn: string) => {
       const key = rsaKey();
-      return emu.slb.importCertificate(REGION, {
-        certificatePem: selfSigned(key, { cn }),
-        privateKeyPem: key.pkcs1,
-        name: cn,
-      }).ServerCertificateId;
+      return importedCertificateId(emu.slb, REGION, cn, key, selfSigned(key, { cn }));
     };
     oldId = seed('old.example.com');
     newId = seed('new.example.com');
@@ -320,11 +321,7 @@ describe('allowDeletingReferencedCertificates: a permissive service', () => {
   });
   const seedBound = async () => {
     const key = rsaKey();
-    const id = slb.importCertificate(REGION, {
-      certificatePem: selfSigned(key, { cn: 'bound.example.com' }),
-      privateKeyPem: key.pkcs1,
-      name: 'bound',
-    }).ServerCertificateId;
+    const id = importedCertificateId(slb, REGION, 'bound', key, selfSigned(key, { cn: 'bound.example.com' }));
     const lb = slb.addLoadBalancer(REGION).loadBalancerId;
     await slb.addHttpsListener(REGION, lb, 443, id);
     return { id, lb };

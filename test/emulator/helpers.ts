@@ -62,6 +62,20 @@ export function selfSigned(key: TestKey, options: { cn: string; sans?: string[];
   }
 }
 
+/**
+ * A certificate put straight into the emulator's state (no API call), as a listener's starting point; returns its
+ * ServerCertificateId. Takes the emulator's `slb` or a hand-wired `Slb`.
+ */
+export function importedCertificateId(
+  slb: Pick<Emulator['slb'], 'importCertificate'>,
+  regionId: string,
+  name: string,
+  key: TestKey,
+  certificatePem: string,
+): string {
+  return slb.importCertificate(regionId, { certificatePem, privateKeyPem: key.pkcs1, name }).ServerCertificateId;
+}
+
 export type ProductName = 'slb' | 'alidns';
 
 export interface Creds {

@@ -8,6 +8,7 @@ import {
   callError,
   ecKey,
   expectCode,
+  importedCertificateId,
   popClient,
   rsaKey,
   selfSigned,
@@ -223,21 +224,9 @@ describe('SLB server certificates and listeners (real pop-core)', () => {
     let idC: string;
 
     beforeAll(async () => {
-      idA = emu.slb.importCertificate(REGION, {
-        certificatePem: certA,
-        privateKeyPem: keyA.pkcs1,
-        name: 'seed-a',
-      }).ServerCertificateId;
-      idB = emu.slb.importCertificate(REGION, {
-        certificatePem: certB,
-        privateKeyPem: keyB.pkcs1,
-        name: 'seed-b',
-      }).ServerCertificateId;
-      idC = emu.slb.importCertificate(REGION, {
-        certificatePem: certB,
-        privateKeyPem: keyB.pkcs1,
-        name: 'seed-c',
-      }).ServerCertificateId;
+      idA = importedCertificateId(emu.slb, REGION, 'seed-a', keyA, certA);
+      idB = importedCertificateId(emu.slb, REGION, 'seed-b', keyB, certB);
+      idC = importedCertificateId(emu.slb, REGION, 'seed-c', keyB, certB);
       lbId = emu.slb.addLoadBalancer(REGION, { name: 'web' }).loadBalancerId;
       await emu.slb.addHttpsListener(REGION, lbId, 443, idA);
     });
@@ -384,13 +373,13 @@ describe('SLB server certificates and listeners (real pop-core)', () => {
     let ids: string[];
 
     beforeAll(async () => {
-      const cert = emu.slb.importCertificate(region, { certificatePem: certA, privateKeyPem: keyA.pkcs1, name: 'l' });
+      const certId = importedCertificateId(emu.slb, region, 'l', keyA, certA);
       ids = [];
       for (let i = 0; i < 3; i++) {
         const lb = emu.slb.addLoadBalancer(region, { name: `lb-${i}` });
         ids.push(lb.loadBalancerId);
-        await emu.slb.addHttpsListener(region, lb.loadBalancerId, 443, cert.ServerCertificateId);
-        await emu.slb.addHttpsListener(region, lb.loadBalancerId, 8443, cert.ServerCertificateId);
+        await emu.slb.addHttpsListener(region, lb.loadBalancerId, 443, certId);
+        await emu.slb.addHttpsListener(region, lb.loadBalancerId, 8443, certId);
       }
     });
 
@@ -489,13 +478,8 @@ describe('SLB server certificates and listeners (real pop-core)', () => {
     };
 
     beforeAll(async () => {
-      certIds = [certA, certB].map(
-        (pem, i) =>
-          emu.slb.importCertificate(region, {
-            certificatePem: pem,
-            privateKeyPem: (i === 0 ? keyA : keyB).pkcs1,
-            name: `scan-${i}`,
-          }).ServerCertificateId,
+      certIds = [certA, certB].map((pem, i) =>
+        importedCertificateId(emu.slb, region, `scan-${i}`, i === 0 ? keyA : keyB, pem),
       );
       lbs = [];
       for (let i = 0; i < 4; i++) lbs.push(emu.slb.addLoadBalancer(region).loadBalancerId);
@@ -596,16 +580,8 @@ describe('SLB "configuring" window after a listener change (real pop-core, the r
     emu = await startEmulator({ tlsListeners: false, clock: () => now, slbConfiguringWindowMs: 5_000 });
     const key = rsaKey();
     const pem = selfSigned(key, { cn: 'www.example.com', days: 30 });
-    idA = emu.slb.importCertificate(REGION, {
-      certificatePem: pem,
-      privateKeyPem: key.pkcs1,
-      name: 'a',
-    }).ServerCertificateId;
-    idB = emu.slb.importCertificate(REGION, {
-      certificatePem: pem,
-      privateKeyPem: key.pkcs1,
-      name: 'b',
-    }).ServerCertificateId;
+    idA = importedCertificateId(emu.slb, REGION, 'a', key, pem);
+    idB = importedCertificateId(emu.slb, REGION, 'b', key, pem);
     lbId = emu.slb.addLoadBalancer(REGION).loadBalancerId;
     await emu.slb.addHttpsListener(REGION, lbId, 443, idA);
     extensionId = emu.slb.addDomainExtension(REGION, lbId, 443, 'shop.example.com', idA);

@@ -3,7 +3,15 @@ import { type AddressInfo, connect, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../sandbox/emulator/index.js';
 import { TlsWireProbe } from '../../shared/adapters/tls/tls-wire-probe.js';
-import { call, popClient, rsaKey, selfSigned, servedFingerprint, type TestKey } from './helpers.js';
+import {
+  call,
+  importedCertificateId,
+  popClient,
+  rsaKey,
+  selfSigned,
+  servedFingerprint,
+  type TestKey,
+} from './helpers.js';
 
 const REGION = 'cn-hangzhou';
 /** Root may bind ports below 1024; everyone else sees the emulator's fallback to a free port. */
@@ -34,11 +42,7 @@ describe('HTTPS listeners are real TLS servers', () => {
     } as const;
     for (const [name, cn] of Object.entries(specs) as Array<[keyof typeof specs, string]>) {
       const pem = selfSigned(key, { cn });
-      const id = emu.slb.importCertificate(REGION, {
-        certificatePem: pem,
-        privateKeyPem: key.pkcs1,
-        name,
-      }).ServerCertificateId;
+      const id = importedCertificateId(emu.slb, REGION, name, key, pem);
       certs[name] = { pem, key, id };
     }
     ({ loadBalancerId: lbId, address } = emu.slb.addLoadBalancer(REGION));
@@ -158,11 +162,7 @@ describe('HTTPS listeners are real TLS servers', () => {
   it('close() shuts every TLS listener', async () => {
     const other = await startEmulator();
     const key = rsaKey();
-    const id = other.slb.importCertificate(REGION, {
-      certificatePem: selfSigned(key, { cn: 'x.example.com' }),
-      privateKeyPem: key.pkcs1,
-      name: 'x',
-    }).ServerCertificateId;
+    const id = importedCertificateId(other.slb, REGION, 'x', key, selfSigned(key, { cn: 'x.example.com' }));
     const lb = other.slb.addLoadBalancer(REGION);
     await other.slb.addHttpsListener(REGION, lb.loadBalancerId, 443, id);
     const ep = other.slb.tlsEndpoint(REGION, lb.loadBalancerId, 443);
@@ -201,16 +201,8 @@ describe('faults.unreachable takes a load balancer off the wire', () => {
     const key = rsaKey();
     pem = selfSigned(key, { cn: 'www.example.com' });
     otherPem = selfSigned(key, { cn: 'www.example.com', days: 30 });
-    certId = emu.slb.importCertificate(REGION, {
-      certificatePem: pem,
-      privateKeyPem: key.pkcs1,
-      name: 'a',
-    }).ServerCertificateId;
-    otherId = emu.slb.importCertificate(REGION, {
-      certificatePem: otherPem,
-      privateKeyPem: key.pkcs1,
-      name: 'b',
-    }).ServerCertificateId;
+    certId = importedCertificateId(emu.slb, REGION, 'a', key, pem);
+    otherId = importedCertificateId(emu.slb, REGION, 'b', key, otherPem);
   });
   afterAll(async () => {
     await emu.close();
@@ -287,11 +279,7 @@ describe('faults.unreachable takes a load balancer off the wire', () => {
   it('close() also shuts a dropping load balancer', async () => {
     const other = await startEmulator();
     const key = rsaKey();
-    const id = other.slb.importCertificate(REGION, {
-      certificatePem: selfSigned(key, { cn: 'x.example.com' }),
-      privateKeyPem: key.pkcs1,
-      name: 'x',
-    }).ServerCertificateId;
+    const id = importedCertificateId(other.slb, REGION, 'x', key, selfSigned(key, { cn: 'x.example.com' }));
     const lb = other.slb.addLoadBalancer(REGION).loadBalancerId;
     await other.slb.addHttpsListener(REGION, lb, 443, id);
     const ep = other.slb.tlsEndpoint(REGION, lb, 443);
