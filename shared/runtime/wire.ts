@@ -31,8 +31,6 @@ export interface WireOptions {
  */
 export const DEFAULT_SLB_REQUESTS_PER_SECOND = 10;
 export const DEFAULT_ALIDNS_REQUESTS_PER_SECOND = 5;
-/** Real CLB applies a listener change in seconds to tens of seconds; a write meanwhile gets ServiceIsConfiguring. */
-export const DEFAULT_CONFIGURING_WAIT_SECONDS = 60;
 
 /** The composition root: real adapters for the real cloud (or anything that speaks its protocol, via endpoints). */
 export function wireRotation(options: WireOptions): RunDependencies {
@@ -41,14 +39,19 @@ export function wireRotation(options: WireOptions): RunDependencies {
   const { endpoints, dnsServers } = serviceSettingsFromEnvironment(env);
   // One pacer per product for every region and certificate of the run: the providers limit the account, not a call.
   const slbPacer = new Pacer(config.slb.requestsPerSecond ?? DEFAULT_SLB_REQUESTS_PER_SECOND);
-  const alidnsPacer = new Pacer(config.dns.requestsPerSecond ?? DEFAULT_ALIDNS_REQUESTS_PER_SECOND);
+  // One Alidns client for the leases and the challenge records: one connection pool, one pacer.
+  const alidns = new AliyunRpcClient({
+    endpoint: endpoints.alidns,
+    apiVersion: '2015-01-09',
+    credentials,
+    pacer: new Pacer(config.dns.requestsPerSecond ?? DEFAULT_ALIDNS_REQUESTS_PER_SECOND),
+  });
+  // Absent: the client's own default (DEFAULT_CONFIGURING_WAIT_MS).
+  const configuringWaitSeconds = config.slb.configuringWaitSeconds;
   return {
     // A lease per certificate, as TXT records in the certificate's own Alidns zone (alidns-lease.ts says why).
     leases: new RecordLeaseStore(
-      new AlidnsLeaseRecords(
-        new AliyunRpcClient({ endpoint: endpoints.alidns, apiVersion: '2015-01-09', credentials, pacer: alidnsPacer }),
-        config.dns.ttl,
-      ),
+      new AlidnsLeaseRecords(alidns, config.dns.ttl),
       (config.dns.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000,
     ),
     loadBalancer: (regionId) =>
@@ -59,14 +62,11 @@ export function wireRotation(options: WireOptions): RunDependencies {
           apiVersion: '2014-05-15',
           credentials,
           pacer: slbPacer,
-          configuringWaitMs: (config.slb.configuringWaitSeconds ?? DEFAULT_CONFIGURING_WAIT_SECONDS) * 1000,
+          ...(configuringWaitSeconds !== undefined ? { configuringWaitMs: configuringWaitSeconds * 1000 } : {}),
         }),
       ),
     certificateAuthority: async (): Promise<CertificateAuthority> => {
-      const dns = new AlidnsProvider(
-        new AliyunRpcClient({ endpoint: endpoints.alidns, apiVersion: '2015-01-09', credentials, pacer: alidnsPacer }),
-        config.dns.ttl,
-      );
+      const dns = new AlidnsProvider(alidns, config.dns.ttl);
       const [{ AcmeCertificateAuthority }, { AuthoritativePropagationChecker }] = await Promise.all([
         import('../adapters/acme/acme-certificate-authority.js'),
         import('../adapters/dns/authoritative-propagation.js'),
