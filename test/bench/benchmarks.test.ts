@@ -39,7 +39,9 @@ describe('benchmarks on a tiny size', () => {
       const output = lines.join('\n');
       // lego is an apt package like pebble; a missing one fails here with the install command in the output.
       expect(output, output).toMatch(new RegExp(`^ratio ${name}: ${NUMBER} \\(`, 'm'));
-      if (name === 'nothing-due') expect(output).toMatch(/^check nothing-due: acme-client loaded (yes|no) /m);
+      // Not a timing: a run with nothing due must never load acme-client, whatever the machine's load.
+      if (name === 'nothing-due')
+        expect(output).toMatch(/^check nothing-due: acme-client loaded no \(target no\) PASS$/m);
     });
   }
 
