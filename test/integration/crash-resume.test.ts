@@ -411,6 +411,15 @@ describe('a run killed at a stage boundary is finished by the next run', () => {
       expect(ownCertificates(c.name), c.name).toHaveLength(1);
     }
     for (const zone of ZONES) expect(txtRecords(zone), zone).toEqual([]);
+    // And no lease is left: each killed run's lease was taken over and released by the run that finished its work.
+    for (const zone of ZONES) {
+      expect(
+        emu()
+          .alidns.records(zone)
+          .filter((r) => r.RR.startsWith(LEASE_LABEL)),
+        zone,
+      ).toEqual([]);
+    }
     // Every boundary test finished its certificate (a failed one is reported there, and missing here).
     expect(finished.map((c) => c.name)).toEqual([
       'crash-txt',
