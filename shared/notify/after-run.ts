@@ -17,8 +17,6 @@ export interface AfterRunInput {
   logger: Logger;
   /** How the watched endpoints are checked (tests shorten the time-out). */
   watchOptions?: Omit<CheckWatchListOptions, 'now'>;
-  /** Per notification and heartbeat call. */
-  timeoutMs?: number;
 }
 
 export interface AfterRunResult {
@@ -37,9 +35,7 @@ export interface AfterRunResult {
  */
 export async function afterRun(input: AfterRunInput): Promise<AfterRunResult> {
   const { result, clock, logger } = input;
-  const watched = input.watch?.length
-    ? await checkWatchList([...input.watch], { ...input.watchOptions, now: clock() })
-    : [];
+  const watched = input.watch?.length ? await checkWatchList(input.watch, { ...input.watchOptions, now: clock() }) : [];
   const notified = await notifyRun({
     records: result.records,
     summary: result.summary,
@@ -47,13 +43,7 @@ export async function afterRun(input: AfterRunInput): Promise<AfterRunResult> {
     alerts: input.alerts,
     clock,
     logger,
-    ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
   });
-  const heartbeat = await sendHeartbeat({
-    heartbeat: input.heartbeat,
-    ok: result.summary.ok,
-    logger,
-    ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
-  });
+  const heartbeat = await sendHeartbeat({ heartbeat: input.heartbeat, ok: result.summary.ok, logger });
   return { watched, notified, heartbeat };
 }

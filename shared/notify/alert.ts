@@ -16,6 +16,13 @@ export const ALERT_CODES = [
 ] as const;
 export type AlertCode = (typeof ALERT_CODES)[number];
 
+/** An item's `detail` is at most this long: a reason can hold a whole API error, and chat messages are capped. */
+export const MAX_DETAIL = 300;
+
+export function clipDetail(text: string): string {
+  return text.length <= MAX_DETAIL ? text : `${text.slice(0, MAX_DETAIL - 1)}…`;
+}
+
 /** The outcomes that always alert, whatever the expiry. */
 export const ALERTING_OUTCOMES = ['failed', 'rolled-back', 'mismatch', 'regressed'] as const satisfies Outcome[];
 

@@ -3,6 +3,7 @@ import type { OutcomeRecord, SummaryRecord } from '../rotation/outcome.js';
 import type { WatchStatus } from '../status/types.js';
 import {
   ALERTING_OUTCOMES,
+  clipDetail,
   type AlertCode,
   type AlertItem,
   type AlertMessage,
@@ -36,7 +37,6 @@ export interface RunAlertInput {
 }
 
 const DAY_MS = 86_400_000;
-const MAX_DETAIL = 300;
 
 /**
  * Pure: the run's one alert, or null when there is nothing to say. A run alerts when any certificate `failed`,
@@ -52,7 +52,7 @@ export function buildRunAlert(input: RunAlertInput): AlertMessage | null {
       code: `outcome.${r.outcome}` as AlertCode,
       certificate: r.certificate,
       region: r.region,
-      detail: clip(r.reason),
+      detail: clipDetail(r.reason),
       ...(r.stage !== undefined ? { stage: r.stage } : {}),
       ...(r.retryable !== undefined ? { retryable: r.retryable } : {}),
     });
@@ -137,8 +137,4 @@ function titleOf(items: readonly AlertItem[], watch: readonly WatchAlertItem[]):
 
 function key(certificate: string, region: string): string {
   return `${certificate}\u0000${region}`;
-}
-
-function clip(text: string): string {
-  return text.length <= MAX_DETAIL ? text : `${text.slice(0, MAX_DETAIL - 1)}…`;
 }

@@ -1,3 +1,4 @@
+import { parseEndpoint } from '../watch/settings.js';
 import type { AlertItem, AlertMessage, WatchAlertItem } from './alert.js';
 
 /**
@@ -34,12 +35,10 @@ function itemLine(item: AlertItem): string {
 }
 
 function watchLine(item: WatchAlertItem): string {
-  const sni = item.servername === hostOf(item.endpoint) ? '' : ` (SNI ${item.servername})`;
+  // The SNI name defaults to the host as the configuration parsed it (lower case, no trailing dot).
+  const parsed = parseEndpoint(item.endpoint);
+  const sni = 'host' in parsed && item.servername === parsed.host ? '' : ` (SNI ${item.servername})`;
   return `- watched **${item.endpoint}**${sni} ${item.code}: ${oneLine(item.detail)}`;
-}
-
-function hostOf(endpoint: string): string {
-  return endpoint.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
 }
 
 function runLine(message: AlertMessage): string {

@@ -1,7 +1,5 @@
 import type { WatchStatus } from '../status/types.js';
-import type { WatchAlertCode, WatchAlertItem } from './alert.js';
-
-const MAX_DETAIL = 300;
+import { clipDetail, type WatchAlertCode, type WatchAlertItem } from './alert.js';
 
 /**
  * Pure: which watched endpoints alert. Every state but `ok` does. `unreachable` too: an endpoint nobody can check
@@ -17,7 +15,7 @@ export function watchAlertItems(statuses: readonly WatchStatus[]): WatchAlertIte
       endpoint: w.endpoint,
       servername: w.servername,
       state: w.state,
-      detail: w.reason.length <= MAX_DETAIL ? w.reason : `${w.reason.slice(0, MAX_DETAIL - 1)}…`,
+      detail: clipDetail(w.reason),
       expireTime: w.expireTime,
       daysLeft: w.daysLeft,
     });

@@ -1,4 +1,5 @@
 import type { WatchStatus } from '../status/types.js';
+import { mapConcurrent } from '../util/map-concurrent.js';
 import { type CheckEndpointOptions, checkEndpoint } from './check-endpoint.js';
 import type { WatchTarget } from './settings.js';
 
@@ -11,19 +12,13 @@ export interface CheckWatchListOptions extends CheckEndpointOptions {
 }
 
 /** Checks every endpoint, at most `concurrency` at a time; results in the order of the list. */
-export async function checkWatchList(list: WatchTarget[], options: CheckWatchListOptions): Promise<WatchStatus[]> {
+export async function checkWatchList(
+  list: readonly WatchTarget[],
+  options: CheckWatchListOptions,
+): Promise<WatchStatus[]> {
   const concurrency = options.concurrency ?? DEFAULT_WATCH_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`watch concurrency must be a whole number of at least 1, got ${String(concurrency)}`);
   }
-  const results = new Array<WatchStatus>(list.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < list.length) {
-      const i = next++;
-      results[i] = await checkEndpoint(list[i]!, options);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, list.length) }, worker));
-  return results;
+  return mapConcurrent(list, concurrency, (target) => checkEndpoint(target, options));
 }

@@ -121,15 +121,20 @@ describe('renderMarkdown with watch problems', () => {
       watch: [
         watched('unreachable', { reason: 'connection refused (ECONNREFUSED)' }),
         watched('invalid', { endpoint: '10.0.0.7:8443', servername: 'intranet.example.org', reason: 'bad\nchain' }),
+        // The default SNI name is the host as parsed: lower case, no trailing dot.
+        watched('expired', { endpoint: 'Partner.Example.NET.:443', reason: 'expired' }),
+        watched('expired', { endpoint: '[2001:DB8::1]:443', servername: '2001:db8::1', reason: 'expired' }),
       ],
       expiryWarningDays: 14,
       now: NOW,
     })!;
     const lines = renderMarkdown(alert, { maxBytes: 4096 }).split('\n');
-    expect(lines.slice(2, 5)).toEqual([
+    expect(lines.slice(2, 7)).toEqual([
       expect.stringMatching(/^- \*\*shop\*\* /),
       '- watched **partner.example.net:443** watch.unreachable: connection refused (ECONNREFUSED)',
       '- watched **10.0.0.7:8443** (SNI intranet.example.org) watch.invalid: bad chain',
+      '- watched **Partner.Example.NET.:443** watch.expired: expired',
+      '- watched **[2001:DB8::1]:443** watch.expired: expired',
     ]);
   });
 
