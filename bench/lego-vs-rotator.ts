@@ -14,7 +14,7 @@ import { parseArgs, promisify } from 'node:util';
 import type { AcmeTestCa } from '../sandbox/world.js';
 import { BENCH_ZONE, startBenchWorld } from './lib/bench-world.js';
 import { type Benchmark, positiveInt } from './lib/context.js';
-import { dueFleetConfig } from './lib/due-fleet.js';
+import { seedFleetConfig } from './lib/fleet-config.js';
 import { ms, ratioLine } from './lib/report.js';
 import { bundleRotatorChild, expectOutcome, stageSummary } from './lib/spawn-rotator.js';
 import { FLEET_REGIONS } from './nothing-due.js';
@@ -132,7 +132,7 @@ export const legoVsRotator: Benchmark = async (args, { ca, write }) => {
     await pool(names, concurrency, (domain) => runLego(lego, ca, join(dir, domain), hook.path, domain));
     const legoMs = performance.now() - legoStart;
 
-    const yaml = await dueFleetConfig(world, { size, regions });
+    const { yaml } = await seedFleetConfig(world, { size, regions });
     const run = await child.run(yaml, world.rotatorEnv);
     write(
       `lego-vs-rotator: ${size} certificate(s), RSA-2048. lego: ${size} processes at concurrency ${concurrency} (exec hook via ${hook.via}): ${ms(legoMs)}. rotator, one run: ${ms(run.processMs)} (process start included; the run itself ${ms(run.runMs)})`,

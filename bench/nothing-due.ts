@@ -5,10 +5,9 @@
  * `npm run bench -- nothing-due [--size 500] [--regions 5]`
  */
 import { parseArgs } from 'node:util';
-import { seedInventory } from '../sandbox/emulator/seed-inventory.js';
-import { sandboxConfigYaml } from '../sandbox/world.js';
-import { BENCH_ZONE, startBenchWorld } from './lib/bench-world.js';
+import { startBenchWorld } from './lib/bench-world.js';
 import { type Benchmark, positiveInt } from './lib/context.js';
+import { seedFleetConfig } from './lib/fleet-config.js';
 import { ms, ratioLine } from './lib/report.js';
 import { bundleRotatorChild, expectOutcome } from './lib/spawn-rotator.js';
 
@@ -36,16 +35,10 @@ export const nothingDue: Benchmark = async (args, { ca, write }) => {
   const child = await bundleRotatorChild();
   try {
     const seedStart = performance.now();
-    const fleet = await seedInventory(world.emulator, {
-      certificates: size,
-      regions,
-      daysLeft: DAYS_LEFT,
-      zone: BENCH_ZONE,
-    });
+    const { yaml, fleet } = await seedFleetConfig(world, { size, regions, daysLeft: DAYS_LEFT });
     write(
       `nothing-due: seeded ${size} certificates on ${fleet.loadBalancers.length} load balancers in ${regions.length} region(s) in ${ms(performance.now() - seedStart)}`,
     );
-    const yaml = sandboxConfigYaml(ca, fleet.certificates, { certificateQuota: 100_000 });
     world.emulator.clearCalls();
     const run = await child.run(yaml, world.rotatorEnv);
     const calls = world.emulator.calls;

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { startBenchWorld } from './lib/bench-world.js';
 import { type Benchmark, positiveInt } from './lib/context.js';
-import { dueFleetConfig } from './lib/due-fleet.js';
+import { seedFleetConfig } from './lib/fleet-config.js';
 import { mb, ms, ratioLine } from './lib/report.js';
 import { bundleRotatorChild, expectOutcome, stageSummary } from './lib/spawn-rotator.js';
 import { FLEET_REGIONS } from './nothing-due.js';
@@ -21,7 +21,7 @@ export const peakRss: Benchmark = async (args, { ca, write }) => {
   const world = await startBenchWorld(ca, { regions });
   const child = await bundleRotatorChild();
   try {
-    const yaml = await dueFleetConfig(world, { size, regions });
+    const { yaml } = await seedFleetConfig(world, { size, regions });
     const run = await child.run(yaml, world.rotatorEnv);
     write(
       `peak-rss: ${size} certificate(s) rotated in ${regions.length} region(s) in ${ms(run.runMs)}; peak RSS ${mb(run.maxRssKb)} (acme-client loaded: ${run.acmeClientLoaded ? 'yes' : 'no'})`,

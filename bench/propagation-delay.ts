@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { startBenchWorld } from './lib/bench-world.js';
 import { type Benchmark, positiveInt, secondsFlag } from './lib/context.js';
-import { dueFleetConfig } from './lib/due-fleet.js';
+import { seedFleetConfig } from './lib/fleet-config.js';
 import { ms, ratioLine } from './lib/report.js';
 import { bundleRotatorChild, expectOutcome, stageSummary } from './lib/spawn-rotator.js';
 import { FLEET_REGIONS } from './nothing-due.js';
@@ -24,7 +24,7 @@ export const propagationDelay: Benchmark = async (args, { ca, write }) => {
   const world = await startBenchWorld(ca, { regions, dnsPropagationDelayMs: delayMs });
   const child = await bundleRotatorChild();
   try {
-    const yaml = await dueFleetConfig(world, { size, regions });
+    const { yaml } = await seedFleetConfig(world, { size, regions });
     const run = await child.run(yaml, world.rotatorEnv);
     // Every order waits for its TXT record, so a run shorter than D means the delay was not in effect.
     if (run.runMs < delayMs) {

@@ -1,4 +1,4 @@
-import type { RotatorConfig } from '../shared/config/types.js';
+import type { ManagedCertificate } from '../shared/config/types.js';
 import { ConfigError } from '../shared/errors.js';
 import { createLogger } from '../shared/log/logger.js';
 import { memorySink, type OutcomeSink } from '../shared/log/outcome-sink.js';
@@ -17,12 +17,18 @@ export async function cliRotator(
   values: { config: string; 'log-level'?: string | undefined; certificate?: string[] },
   io: CliIo,
   sink: OutcomeSink = memorySink(),
-): Promise<{ config: RotatorConfig; rotator: Rotator; certificates: string[] | undefined }> {
+): Promise<{
+  rotator: Rotator;
+  certificates: string[] | undefined;
+  /** The configured certificates the selection names (every one without `--certificate`). */
+  selected: ManagedCertificate[];
+}> {
   const level = logLevelOf(values['log-level']);
   const config = await loadConfigOption(values.config, io.env);
   const certificates = values.certificate && values.certificate.length > 0 ? values.certificate : undefined;
+  let selected: ManagedCertificate[];
   try {
-    selectCertificates(config, certificates);
+    selected = selectCertificates(config, certificates);
   } catch (err) {
     if (err instanceof ConfigError)
       throw new UsageError(err.issues.join('; ').replace(/^certificates:/, '--certificate:'));
@@ -35,7 +41,7 @@ export async function cliRotator(
     logger: createLogger({ fd: 2, level }),
     sink,
   });
-  return { config, rotator, certificates };
+  return { rotator, certificates, selected };
 }
 
 export const certificateOption = {

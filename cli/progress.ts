@@ -46,12 +46,8 @@ export interface ProgressDisplay {
   stop(): void;
 }
 
-interface InFlight {
-  certificate: string;
-  region: string;
-  stage: string;
-  stageSince: number;
-}
+/** A certificate in flight: its last progress event, and when that stage began. */
+type InFlight = ProgressEvent & { stageSince: number };
 
 const ESC = '\u001b[';
 
@@ -118,12 +114,7 @@ export function createProgressDisplay(options: ProgressDisplayOptions): Progress
       const key = keyOf(event.certificate, event.region);
       const previous = inFlight.get(key);
       if (previous?.stage === event.stage) return;
-      inFlight.set(key, {
-        certificate: event.certificate,
-        region: event.region,
-        stage: event.stage,
-        stageSince: now(),
-      });
+      inFlight.set(key, { ...event, stageSince: now() });
       if (mode === 'plain') stream.write(`${columns(event.certificate, event.region, event.stage)}\n`);
       else {
         draw();

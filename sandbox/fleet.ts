@@ -11,13 +11,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import FC from '@alicloud/fc2';
-import { FC3_API_VERSION } from '../shared/adapters/fc/fc2-function-invoker.js';
 import type { FanoutRecord } from '../shared/fleet/fanout-record.js';
 import { type Emulator, type FcInvocation, startEmulator } from './emulator/index.js';
+import { type FleetListener, fleetCertificates, invokeFunction, servesOwnUpload, uploadsOf } from './fleet-world.js';
 import { ensurePebbleInstalled, type PebbleSandbox, startPebble } from './pebble.js';
 import { makeExpiringCertificate } from './seed-certificate.js';
-import { type SandboxCertificate, sandboxConfigYaml } from './world.js';
+import { sandboxConfigYaml } from './world.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const bundle = join(root, 'dist', 'rotate', 'index.js');
@@ -28,13 +27,6 @@ const BALANCERS_PER_REGION = 10;
 const PORTS = [443, 8443];
 const MAX_PER_WORKER = 10;
 const say = (line: string) => process.stderr.write(`fleet: ${line}\n`);
-
-interface Seeded {
-  name: string;
-  region: string;
-  loadBalancerId: string;
-  port: number;
-}
 
 async function main(): Promise<number> {
   if (!existsSync(bundle)) {
@@ -56,14 +48,8 @@ async function main(): Promise<number> {
     say(
       `seeded ${seeded.length} certificates on ${REGIONS.length * BALANCERS_PER_REGION} load balancers in ${REGIONS.join(', ')}`,
     );
-    const certificates: SandboxCertificate[] = seeded.map((s) => ({
-      name: s.name,
-      domains: [`${s.name}.${ZONE}`],
-      region: s.region,
-      listeners: [{ loadBalancerId: s.loadBalancerId, port: s.port }],
-    }));
     const configFile = join(work, 'rotator.yaml');
-    await writeFile(configFile, sandboxConfigYaml(pebble, certificates, { wireSettleSeconds: 2 }));
+    await writeFile(configFile, sandboxConfigYaml(pebble, fleetCertificates(seeded, ZONE), { wireSettleSeconds: 2 }));
     emu.fc.registerFunction({
       name: FN,
       timeout: 900,
@@ -121,8 +107,8 @@ async function main(): Promise<number> {
 }
 
 /** Load balancers with two HTTPS listeners each, all serving the region's hand-uploaded certificate (3 days left). */
-async function seed(emu: Emulator): Promise<Seeded[]> {
-  const seeded: Seeded[] = [];
+async function seed(emu: Emulator): Promise<FleetListener[]> {
+  const seeded: FleetListener[] = [];
   for (const [r, region] of REGIONS.entries()) {
     const names = Array.from(
       { length: BALANCERS_PER_REGION * PORTS.length },
@@ -145,32 +131,27 @@ async function seed(emu: Emulator): Promise<Seeded[]> {
 }
 
 async function invokeTimer(emu: Emulator, triggerTime: string): Promise<FanoutRecord> {
-  const client = new FC(emu.fc.accountId, {
-    accessKeyID: emu.credentials.accessKeyId,
-    accessKeySecret: emu.credentials.accessKeySecret,
-    region: emu.fc.region,
-    endpoint: emu.fc.endpoint,
-    timeout: 900_000,
-  });
-  client.version = FC3_API_VERSION;
   const event = JSON.stringify({ triggerTime, triggerName: 'daily', payload: '{"force":false}' });
-  const res = await client.request('POST', `/functions/${FN}/invocations`, null, event, {});
-  if (res.headers['x-fc-error-type']) throw new Error(`the coordinator failed: ${JSON.stringify(res.data)}`);
-  return res.data as FanoutRecord;
+  const { data, error } = await invokeFunction(emu, FN, event, 900_000);
+  if (error !== undefined) throw new Error(`the coordinator failed: ${error}`);
+  return data as FanoutRecord;
 }
 
-function summarize(emu: Emulator, seeded: Seeded[], record: FanoutRecord, workers: FcInvocation[], began: number) {
+function summarize(
+  emu: Emulator,
+  seeded: FleetListener[],
+  record: FanoutRecord,
+  workers: FcInvocation[],
+  began: number,
+) {
   const problems: string[] = [];
   let uploadedOnce = 0;
   for (const s of seeded) {
-    const uploads = emu
-      .callsOf('UploadServerCertificate')
-      .filter((c) => c.params.ServerCertificateName?.startsWith(`${s.name}-`)).length;
+    const uploads = uploadsOf(emu, s.name).length;
     if (uploads === 1) uploadedOnce += 1;
     else problems.push(`${s.name}: ${uploads} uploads`);
-    const served = emu.slb.binding(s.region, s.loadBalancerId, s.port).serverCertificateId;
-    const name = emu.slb.certificates(s.region).find((c) => c.ServerCertificateId === served)?.ServerCertificateName;
-    if (!name?.startsWith(`${s.name}-`)) problems.push(`${s.name}: ${s.loadBalancerId}:${s.port} serves ${name}`);
+    const { served, own } = servesOwnUpload(emu, s);
+    if (!own) problems.push(`${s.name}: ${s.loadBalancerId}:${s.port} serves ${served}`);
   }
   const rotated = workers.reduce(
     (n, w) => n + ((w.result as { counts?: Record<string, number> } | null)?.counts?.rotated ?? 0),

@@ -38,8 +38,8 @@ signal ends the process at once).`,
       refreshMs: 1000,
     });
     const sink = display.wrapSink(records);
-    const { config, rotator, certificates } = await cliRotator(values, io, sink);
-    display.expect(config.certificates.filter((c) => !certificates || certificates.includes(c.name)));
+    const { rotator, certificates, selected } = await cliRotator(values, io, sink);
+    display.expect(selected);
     if (values['dry-run']) {
       const plan = await rotator.plan({ force: values.force, ...(certificates ? { certificates } : {}) });
       io.stdout.write(table ? formatPlan(plan) : `${JSON.stringify(plan)}\n`);

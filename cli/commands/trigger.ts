@@ -10,11 +10,12 @@ import { UsageError } from '../usage-error.js';
 const ROUTES = ['rotate', 'plan', 'status'] as const;
 type Route = (typeof ROUTES)[number];
 
-/** A deployed operator API can take a while to plan a large fleet; it answers `POST /rotate` at once (202). */
 // UNCONFIRMED facts this command relies on: that FC's gateway accepts the ACS3 signature with exactly host,
 // content-type and the x-acs-* headers signed and the query in V3 canonical form (FC's page names the algorithm and
 // the Node helper, not the signed set: see acs3-signer.ts); that an anonymous trigger passes `Authorization` through
 // to the function; and that it passes `Idempotency-Key` through (any header the event lists is assumed to).
+
+/** A deployed operator API can take a while to plan a large fleet; it answers `POST /rotate` at once (202). */
 const TIMEOUT_MS = 120_000;
 
 export const triggerCommand = defineCommand({

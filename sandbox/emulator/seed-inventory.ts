@@ -22,8 +22,6 @@ export interface SeedInventoryOptions {
   zone: string;
   /** Certificates per load balancer: 1 on the listener's default certificate plus up to 3 on SNI extensions. */
   perLoadBalancer?: number;
-  /** Name prefix, so several seeds in one emulator do not collide. Default `c`. */
-  prefix?: string;
 }
 
 /** One entry of the rotator's `certificates:` list, shaped like the configuration file's. */
@@ -49,23 +47,20 @@ export async function seedInventory(emulator: Emulator, options: SeedInventoryOp
   if (!Number.isInteger(perLb) || perLb < 1 || perLb > 1 + EXTENSIONS_PER_LISTENER) {
     throw new Error(`seedInventory: perLoadBalancer must be 1 to ${1 + EXTENSIONS_PER_LISTENER}, got ${perLb}`);
   }
-  const prefix = options.prefix ?? 'c';
   const factory = await seedCertificateFactory();
-  const byRegion = new Map<string, number[]>();
-  for (let i = 0; i < options.certificates; i++) {
-    const region = options.regions[i % options.regions.length] as string;
-    byRegion.set(region, [...(byRegion.get(region) ?? []), i]);
-  }
+  const byRegion = new Map<string, number[]>(options.regions.map((r) => [r, []]));
+  for (let i = 0; i < options.certificates; i++)
+    byRegion.get(options.regions[i % options.regions.length] as string)?.push(i);
 
   const certificates: SeededCertificateConfig[] = [];
   const loadBalancers: SeededInventory['loadBalancers'] = [];
   for (const [regionId, indexes] of byRegion) {
     for (let start = 0; start < indexes.length; start += perLb) {
       const group = indexes.slice(start, start + perLb);
-      const lb = emulator.slb.addLoadBalancer(regionId, { name: `${prefix}-fleet-${loadBalancers.length}` });
+      const lb = emulator.slb.addLoadBalancer(regionId, { name: `c-fleet-${loadBalancers.length}` });
       loadBalancers.push({ regionId, loadBalancerId: lb.loadBalancerId });
       for (const [k, i] of group.entries()) {
-        const name = `${prefix}${i}`;
+        const name = `c${i}`;
         const domain = `${name}.${options.zone}`;
         const cert = emulator.slb.importCertificate(regionId, {
           ...factory.make([domain], options.daysLeft),

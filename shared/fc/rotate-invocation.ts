@@ -1,5 +1,3 @@
-import { Fc2FunctionInvoker } from '../adapters/fc/fc2-function-invoker.js';
-import { fcEndpointOverride } from '../adapters/fc/fc-endpoint.js';
 import { jsonLineSink, memorySink, teeSink } from '../log/outcome-sink.js';
 import { ConfigError, RotatorError } from '../errors.js';
 import { coordinateFanout } from '../fleet/coordinate.js';
@@ -15,6 +13,7 @@ import { credentialsFromFcContext } from '../runtime/credentials.js';
 import { serviceSettingsFromEnvironment } from '../runtime/settings-from-env.js';
 import type { RotatorContext } from './context.js';
 import type { FcEvent } from './events.js';
+import { functionInvokerFromContext } from './invoker-from-context.js';
 import { type HttpResponse, jsonResponse } from './middlewares.js';
 import { BadRequestError, type InvocationRequest, parseRunRequest } from './run-request.js';
 
@@ -120,19 +119,11 @@ async function coordinate(
   );
   context.logger.info({ fanOut: decision.fanOut, reason: decision.reason }, 'fan-out decision');
   if (!decision.fanOut) return undefined;
+  const offFc =
+    "fan-out needs the invocation context's function name, accountId and region: the function must run on Function Compute (or set ROTATOR_FANOUT=never)";
   const workerFunction = settings.workerFunction ?? context.function?.name;
-  if (!workerFunction || !context.accountId || !context.region) {
-    throw new ConfigError([
-      "fan-out needs the invocation context's function name, accountId and region: the function must run on Function Compute (or set ROTATOR_FANOUT=never)",
-    ]);
-  }
-  const invoker = new Fc2FunctionInvoker({
-    accountId: context.accountId,
-    region: context.region,
-    credentials: credentialsFromFcContext(context.credentials, env),
-    stage: 'invoke',
-    endpoint: fcEndpointOverride(env),
-  });
+  if (!workerFunction) throw new ConfigError([offFc]);
+  const invoker = functionInvokerFromContext(context, env, offFc);
   const record = await coordinateFanout({
     runId: fanoutRunId(event),
     trigger: event.kind,

@@ -1,7 +1,5 @@
-import { Fc2FunctionInvoker } from '../adapters/fc/fc2-function-invoker.js';
-import { fcEndpointOverride } from '../adapters/fc/fc-endpoint.js';
-import { ConfigError } from '../errors.js';
 import type { RotatorContext } from '../fc/context.js';
+import { functionInvokerFromContext } from '../fc/invoker-from-context.js';
 import { jsonLineSink } from '../log/outcome-sink.js';
 import { composeRotator, type Rotator } from '../runtime/compose.js';
 import { configLoaderFromEnvironment } from '../runtime/config-source.js';
@@ -45,18 +43,11 @@ export function fcOperatorServices(env: Env, context: RotatorContext): OperatorS
     renderStatusPage: (report) => renderStatusPage(report),
     async startRotation(request, options) {
       const target = env[ROTATE_FUNCTION_VARIABLE]?.trim() || DEFAULT_ROTATE_FUNCTION;
-      if (!context.accountId || !context.region) {
-        throw new ConfigError([
-          'the invocation context names no accountId or region: the operator function must run on Function Compute to start a rotation',
-        ]);
-      }
-      const invoker = new Fc2FunctionInvoker({
-        accountId: context.accountId,
-        region: context.region,
-        credentials: credentialsFromFcContext(context.credentials, env),
-        stage: 'invoke',
-        endpoint: fcEndpointOverride(env),
-      });
+      const invoker = functionInvokerFromContext(
+        context,
+        env,
+        'the invocation context names no accountId or region: the operator function must run on Function Compute to start a rotation',
+      );
       return rotationStarter(invoker, target)(request, options);
     },
   };

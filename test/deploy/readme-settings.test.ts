@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../cli/commands/index.js';
 import { configSchema } from '../../shared/config/schema.js';
+import { FANOUT_FIELDS, FANOUT_PARTITION_FIELDS } from '../../shared/fleet/fanout-record.js';
+import { FANOUT_MODES, FANOUT_VARIABLES } from '../../shared/fleet/settings.js';
 import { OUTCOME_FIELDS, SUMMARY_FIELDS, TARGET_RESULT_FIELDS } from '../../shared/rotation/outcome.js';
 import { settingPaths } from './setting-paths.js';
 
@@ -104,6 +106,23 @@ describe('README stages, record fields and codes', () => {
     const table = documented('### Decision codes');
     expect(codes.filter((c) => !table.includes(c))).toEqual([]);
     expect(table.filter((c) => !codes.includes(c))).toEqual([]);
+  });
+
+  it('documents every field of the rotation.fanout record and its partitions, and no other', () => {
+    const table = documented('### Fan-out records');
+    // `time` is added to every line by the writer (shared/fleet/fanout-record.ts).
+    const fields = new Set<string>([...FANOUT_FIELDS, ...FANOUT_PARTITION_FIELDS, 'time']);
+    expect([...fields].filter((f) => !table.includes(f))).toEqual([]);
+    expect(table.filter((f) => !fields.has(f))).toEqual([]);
+  });
+
+  it('documents every fan-out variable and mode, and no other fan-out variable', () => {
+    const table = documented('### Fan-out');
+    expect(table.filter((v) => v.startsWith('ROTATOR_')).sort()).toEqual(Object.values(FANOUT_VARIABLES).sort());
+    const start = readme.indexOf('### Fan-out\n');
+    const section = readme.slice(start, readme.indexOf('\n### ', start + 1));
+    expect(section.length).toBeGreaterThan(100);
+    for (const mode of FANOUT_MODES) expect(section).toContain(`\`${mode}\``);
   });
 
   it('documents every status state', () => {

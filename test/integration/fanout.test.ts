@@ -8,13 +8,18 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import FC from '@alicloud/fc2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, type FcInvocation, type FaultHandle, startEmulator } from '../../sandbox/emulator/index.js';
+import {
+  type FleetListener,
+  fleetCertificates,
+  invokeFunction,
+  servesOwnUpload,
+  uploadsOf,
+} from '../../sandbox/fleet-world.js';
 import { makeExpiringCertificate } from '../../sandbox/seed-certificate.js';
-import { type SandboxCertificate, sandboxConfigYaml } from '../../sandbox/world.js';
+import { sandboxConfigYaml } from '../../sandbox/world.js';
 import { buildAll } from '../../scripts/build.js';
-import { FC3_API_VERSION } from '../../shared/adapters/fc/fc2-function-invoker.js';
 import type { FanoutRecord } from '../../shared/fleet/fanout-record.js';
 import { pebbleEnv } from '../support/env.js';
 
@@ -26,16 +31,9 @@ const TIMER_EVENT = JSON.stringify({
   payload: '{"force":false}',
 });
 
-interface Seeded {
-  name: string;
-  region: string;
-  loadBalancerId: string;
-  port: number;
-}
-
 let emu: Emulator;
 let dir: string;
-const seeded: Seeded[] = [];
+const seeded: FleetListener[] = [];
 /** Holds the victim worker inside its first listener move, so the kill lands mid-run (after its upload). */
 let hold: FaultHandle | undefined;
 
@@ -88,16 +86,10 @@ beforeAll(async () => {
       }
     })(),
   ]);
-  const certificates: SandboxCertificate[] = seeded.map((s) => ({
-    name: s.name,
-    domains: [`${s.name}.${ZONE}`],
-    region: s.region,
-    listeners: [{ loadBalancerId: s.loadBalancerId, port: s.port }],
-  }));
   const configFile = join(dir, 'rotator.yaml');
   await writeFile(
     configFile,
-    sandboxConfigYaml({ ...ca }, certificates, { wireSettleSeconds: 2 }).replace(
+    sandboxConfigYaml({ ...ca }, fleetCertificates(seeded, ZONE), { wireSettleSeconds: 2 }).replace(
       'propagationTimeoutSeconds: 30',
       'propagationTimeoutSeconds: 20',
     ),
@@ -135,28 +127,12 @@ async function until(done: () => boolean, timeoutMs = 60_000): Promise<void> {
   }
 }
 
-/** A synchronous InvokeFunction through the real fc2, as FC's timer trigger hands the function its event. */
-async function invokeSync(event: string): Promise<{ data: unknown; error: string | undefined }> {
-  const client = new FC(emu.fc.accountId, {
-    accessKeyID: emu.credentials.accessKeyId,
-    accessKeySecret: emu.credentials.accessKeySecret,
-    region: 'cn-hangzhou',
-    endpoint: emu.fc.endpoint,
-    timeout: 120_000,
-  });
-  client.version = FC3_API_VERSION;
-  const res = await client.request('POST', `/functions/${FN}/invocations`, null, event, {});
-  const errorType = res.headers['x-fc-error-type'];
-  return { data: res.data, error: errorType ? JSON.stringify(res.data) : undefined };
-}
-
+const invokeSync = (event: string) => invokeFunction(emu, FN, event, 120_000);
 const workers = (): FcInvocation[] => emu.fc.invocations(FN).filter((i) => i.type === 'Async');
-const uploadsOf = (name: string) =>
-  emu.callsOf('UploadServerCertificate').filter((c) => c.params.ServerCertificateName?.startsWith(`${name}-`));
 
 describe('fan-out through Function Compute', () => {
   it('rotates every certificate exactly once, survives a killed worker, and a retried coordinator starts nothing twice', async () => {
-    const victim = seeded.find((s) => s.name === 'f1') as Seeded;
+    const victim = seeded.find((s) => s.name === 'f1') as FleetListener;
     hold = emu.faults.latency(1500, {
       action: 'SetLoadBalancerHTTPSListenerAttribute',
       times: 1,
@@ -202,10 +178,8 @@ describe('fan-out through Function Compute', () => {
 
     for (const s of seeded) {
       // Exactly one upload per certificate, the killed partition included (its retry resumed, it did not reorder).
-      expect({ name: s.name, uploads: uploadsOf(s.name).length }).toEqual({ name: s.name, uploads: 1 });
-      const served = emu.slb.binding(s.region, s.loadBalancerId, s.port).serverCertificateId;
-      const name = emu.slb.certificates(s.region).find((c) => c.ServerCertificateId === served)?.ServerCertificateName;
-      expect({ name: s.name, serves: name?.startsWith(`${s.name}-`) }).toEqual({ name: s.name, serves: true });
+      expect({ name: s.name, uploads: uploadsOf(emu, s.name).length }).toEqual({ name: s.name, uploads: 1 });
+      expect({ name: s.name, serves: servesOwnUpload(emu, s).own }).toEqual({ name: s.name, serves: true });
     }
     // Each worker's records say they belong to a fanned-out run.
     for (const w of done) expect(w.result).toMatchObject({ event: 'rotation.summary', trigger: 'fanout', ok: true });
