@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { StsCredentials } from './credentials.js';
+import type { FcInstances } from './fc-instance.js';
 
 /** The context FC 3.0's Node runtime passes next to the event (the fields the FC context doc lists). */
 export interface FcContext {
@@ -17,7 +14,7 @@ export interface FcContext {
 
 export type FcHandler = (event: Buffer, context: FcContext) => unknown;
 
-/** A function as the emulator runs it: a handler in this process, or a bundle in its own Node process as FC does. */
+/** A function as the emulator runs it: a handler in this process, or a bundle in its own instances as FC does. */
 export type FcFunctionCode =
   | { handler: FcHandler }
   | {
@@ -43,8 +40,6 @@ export interface FcFunctionSpec {
 export type RunResult =
   { ok: true; result: unknown; logs: string } | { ok: false; errorType: string; errorMessage: string; logs: string };
 
-const runtime = new URL('../fc-local-runtime.cjs', import.meta.url).pathname;
-
 export interface RunInput {
   spec: FcFunctionSpec;
   event: Buffer;
@@ -56,6 +51,8 @@ export interface RunInput {
   signal: AbortSignal;
   /** Aborted to SIGKILL this one attempt, as an instance that crashes or is reclaimed mid-run. */
   kill?: AbortSignal;
+  /** Where a bundle runs: the warm instances of the emulator's functions. */
+  instances: FcInstances;
 }
 
 /** Runs one invocation to its end; never throws: a failing function is a result, as FC records it. */
@@ -120,81 +117,31 @@ async function runInProcess(input: RunInput, handler: FcHandler, timeoutMs: numb
 }
 
 /**
- * Through sandbox/fc-local-runtime.cjs, the same loader `npm start` uses: a fresh Node process per invocation,
- * the bundle `require`d, its stdout kept as the invocation's log. The context file holds the STS credentials: it
- * is written with mode 0600 in a private directory that is removed afterwards.
+ * In a warm instance (fc-instance.ts): an idle one of this registration, or a new Node process that `require`s the
+ * bundle through the same loader `npm start` uses (sandbox/fc-local-runtime.cjs). The context, STS credentials
+ * included, goes to the instance over its IPC channel, never through a file.
  */
-async function runBundle(
+function runBundle(
   input: RunInput,
   bundle: string,
   env: Record<string, string>,
   timeoutMs: number,
 ): Promise<RunResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'emu-fc-'));
-  try {
-    const eventFile = join(dir, 'event');
-    const contextFile = join(dir, 'context.json');
-    const resultFile = join(dir, 'result.json');
-    await writeFile(eventFile, input.event);
-    const ctx = context(input, console);
-    await writeFile(
-      contextFile,
-      JSON.stringify({
-        requestId: ctx.requestId,
-        region: ctx.region,
-        accountId: ctx.accountId,
-        functionName: ctx.function.name,
-        timeout: ctx.function.timeout,
-        memory: ctx.function.memory,
-        qualifier: input.qualifier,
-        credentials: ctx.credentials,
-      }),
-      { mode: 0o600 },
-    );
-    const { stdout, stderr, failure } = await new Promise<{ stdout: string; stderr: string; failure?: string }>(
-      (resolve) => {
-        execFile(
-          process.execPath,
-          [runtime, bundle, eventFile, contextFile, resultFile],
-          {
-            env: { ...process.env, ...env },
-            maxBuffer: 16 * 1024 * 1024,
-            timeout: timeoutMs,
-            killSignal: 'SIGKILL',
-            signal: input.kill ? AbortSignal.any([input.signal, input.kill]) : input.signal,
-          },
-          (err, out, errOut) => {
-            const failure = err
-              ? input.kill?.aborted
-                ? 'ProcessKilled'
-                : (err as { killed?: boolean }).killed || err.name === 'AbortError'
-                  ? 'FunctionTimeout'
-                  : 'ProcessExited'
-              : undefined;
-            resolve({ stdout: String(out), stderr: String(errOut), ...(failure ? { failure } : {}) });
-          },
-        );
-      },
-    );
-    const logs = stdout + stderr;
-    const written = await readFile(resultFile, 'utf8').catch(() => undefined);
-    if (failure === 'ProcessKilled') {
-      return { ok: false, errorType: 'ProcessKilled', errorMessage: 'the function process was killed', logs };
-    }
-    if (written !== undefined) {
-      const parsed = JSON.parse(written) as
-        { ok: true; result: unknown } | { ok: false; errorType: string; errorMessage: string };
-      return { ...parsed, logs };
-    }
-    return failure === 'FunctionTimeout'
-      ? {
-          ok: false,
-          errorType: 'FunctionTimeout',
-          errorMessage: `Function timed out after ${timeoutMs / 1000} s`,
-          logs,
-        }
-      : { ok: false, errorType: 'ProcessExited', errorMessage: 'the function process exited without a result', logs };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const ctx = context(input, console);
+  return input.instances.run(input.spec, bundle, env, {
+    event: input.event,
+    context: {
+      requestId: ctx.requestId,
+      region: ctx.region,
+      accountId: ctx.accountId,
+      functionName: ctx.function.name,
+      timeout: ctx.function.timeout,
+      memory: ctx.function.memory,
+      qualifier: input.qualifier,
+      credentials: ctx.credentials,
+    },
+    timeoutMs,
+    signal: input.signal,
+    ...(input.kill ? { kill: input.kill } : {}),
+  });
 }

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { CredentialStore } from './credentials.js';
 import { ApiError } from './errors.js';
 import { type FcFunctionSpec, type RunResult, runFunction } from './fc-function-runner.js';
+import { FcInstances } from './fc-instance.js';
 import {
   contentMd5Matches,
   fcSignature,
@@ -70,6 +71,8 @@ export interface FcServiceOptions {
    * its process) when it resolves: a test's way to crash a worker at a moment it chooses.
    */
   killAsyncAttempt?: (attempt: AsyncAttempt) => Promise<void> | undefined;
+  /** How long a bundle's instance may stay idle before it is reclaimed; DEFAULT_IDLE_INSTANCE_MS when absent. */
+  idleInstanceMs?: number;
 }
 
 /** Registered functions, invocations, and the run itself; shared by the API endpoint and the HTTP trigger gateway. */
@@ -82,15 +85,25 @@ export class FcService {
   readonly #running = new Set<Promise<void>>();
   readonly #waiters = new Map<string, Array<(inv: FcInvocation) => void>>();
   readonly #stop = new AbortController();
+  readonly #instances: FcInstances;
 
   constructor(private readonly options: FcServiceOptions) {
     this.accountId = options.accountId;
     this.region = options.region;
+    this.#instances = new FcInstances(options.idleInstanceMs);
   }
 
   register(spec: FcFunctionSpec): void {
     if (!/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(spec.name)) throw new Error(`not an FC function name: ${spec.name}`);
+    const old = this.#functions.get(spec.name);
+    // As a function update in FC: later invocations run the new code and configuration, in new instances.
+    if (old !== undefined && old !== spec) this.#instances.retire(old);
     this.#functions.set(spec.name, spec);
+  }
+
+  /** How many instance processes of bundled functions exist, busy or idle. */
+  get instanceCount(): number {
+    return this.#instances.count;
   }
 
   has(name: string): boolean {
@@ -184,10 +197,11 @@ export class FcService {
     return { invocation: structuredClone(inv), run: result };
   }
 
-  /** Kills running bundles and waits for every invocation to settle. */
+  /** Kills running bundles and idle instances, and waits for every invocation to settle and every instance to end. */
   async close(): Promise<void> {
     this.#stop.abort();
     await Promise.allSettled([...this.#running]);
+    await this.#instances.close();
   }
 
   #spec(name: string): FcFunctionSpec {
@@ -240,6 +254,7 @@ export class FcService {
       credentials: this.options.credentials.issueSts(),
       signal: this.#stop.signal,
       ...(kill ? { kill } : {}),
+      instances: this.#instances,
     });
     inv.logs += result.logs;
     if (result.ok) {
