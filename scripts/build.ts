@@ -1,13 +1,14 @@
 /**
  * Bundles each function in functions/<name>/index.ts into <out>/<name>/index.js (one CommonJS file, what FC's
  * nodejs20 runtime loads with handler `index.handler`), and the command line into <out>/cli/index.cjs.
- * One file per function keeps the cold start to a single module read; the emulator and test code never reach a
- * bundle because nothing under functions/ or shared/ imports them (a test checks the output).
+ * One file per function keeps the cold start to a single module read (packages only some runs need are split out,
+ * see LAZY_PACKAGES); the emulator and test code never reach a bundle because nothing under functions/ or shared/
+ * imports them (a test checks the output).
  */
 import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 const common: BuildOptions = {
@@ -22,6 +23,43 @@ const common: BuildOptions = {
   external: ['proxy-agent'],
   metafile: true,
 };
+
+/**
+ * Packages only some runs need: each goes into a file of its own next to the bundle, read the first time a dynamic
+ * `import()` asks for it. acme-client (with node-forge and @peculiar/*) only when a certificate is due; fc2 (with
+ * ali-oss, urllib and iconv-lite) only when a run fans out or the operator starts one. A daily run with nothing due
+ * neither reads nor compiles them, about half of the code. `.cjs`: the CLI's directory has no package.json saying
+ * CommonJS.
+ */
+const LAZY_PACKAGES: Readonly<Record<string, string>> = {
+  'acme-client': 'vendor/acme-client.cjs',
+  '@alicloud/fc2': 'vendor/fc2.cjs',
+};
+
+const lazyPackages: Plugin = {
+  name: 'lazy-packages',
+  setup(b) {
+    b.onResolve({ filter: /^(acme-client|@alicloud\/fc2)$/ }, (args) => {
+      const file = LAZY_PACKAGES[args.path] as string;
+      // A static import would load it with the bundle, and a second copy would be bundled in: refuse both.
+      if (args.kind !== 'dynamic-import') {
+        return { errors: [{ text: `${args.path} must be loaded with import() (it is split out of the bundle)` }] };
+      }
+      return { path: `./${file}`, external: true };
+    });
+  },
+};
+
+/** The lazily loaded packages, each as one CommonJS file next to `bundle`. */
+async function buildLazyPackages(bundleDir: string): Promise<void> {
+  for (const [name, file] of Object.entries(LAZY_PACKAGES)) {
+    await build({
+      ...common,
+      stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' },
+      outfile: join(bundleDir, file),
+    });
+  }
+}
 
 export interface BuildResult {
   functions: { name: string; file: string; inputs: string[] }[];
@@ -38,7 +76,9 @@ export async function buildAll(outDir = join(root, 'dist')): Promise<BuildResult
       ...common,
       entryPoints: [join(root, 'functions', fn.name, 'index.ts')],
       outfile: file,
+      plugins: [lazyPackages],
     });
+    await buildLazyPackages(join(outDir, fn.name));
     functions.push({ name: fn.name, file, inputs: Object.keys((result.metafile as Metafile).inputs) });
     // The bundle is CommonJS; say so in the code package itself, whatever package.json encloses it.
     await writeFile(join(outDir, fn.name, 'package.json'), '{ "type": "commonjs" }\n');
@@ -55,7 +95,9 @@ export async function buildAll(outDir = join(root, 'dist')): Promise<BuildResult
     entryPoints: [join(root, 'cli', 'index.ts')],
     outfile: cli,
     banner: { js: '#!/usr/bin/env node' },
+    plugins: [lazyPackages],
   });
+  await buildLazyPackages(join(outDir, 'cli'));
   return { functions, cli };
 }
 

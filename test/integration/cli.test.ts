@@ -4,15 +4,16 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxConfigYaml, seedListener } from '../../sandbox/world.js';
-import { type BuildResult, buildAll } from '../../scripts/build.js';
+import type { BuildResult } from '../../scripts/build.js';
 import type { CliIo } from '../../cli/io.js';
 import { main } from '../../cli/main.js';
+import { builtBundles } from '../support/bundles.js';
 import { type RotationHarness, startRotationHarness } from '../support/rotation-harness.js';
 
 const run = promisify(execFile);
@@ -36,7 +37,8 @@ async function cli(args: string[], extraEnv: Record<string, string> = {}) {
 }
 
 beforeAll(async () => {
-  [h, built] = await Promise.all([startRotationHarness(['cli.test']), buildAll(outDir)]);
+  built = builtBundles();
+  [h] = await Promise.all([startRotationHarness(['cli.test']), mkdir(outDir, { recursive: true })]);
   const seeded = await seedListener(h.world, { regionId: REGION, domains: ['cli.test', '*.cli.test'], days: 2 });
   configFile = join(outDir, 'rotator.yaml');
   await writeFile(

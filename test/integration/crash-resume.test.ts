@@ -18,9 +18,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParamPredicate } from '../../sandbox/emulator/index.js';
 import { type SandboxCertificate, sandboxConfigYaml, seedListener } from '../../sandbox/world.js';
-import { type BuildResult, buildAll } from '../../scripts/build.js';
+import type { BuildResult } from '../../scripts/build.js';
 import type { OutcomeRecord } from '../../shared/rotation/outcome.js';
 import { TAG_NAME } from '../../shared/domain/tags.js';
+import { builtBundles } from '../support/bundles.js';
 import { type RotationHarness, startRotationHarness } from '../support/rotation-harness.js';
 
 const REGION = 'cn-hangzhou';
@@ -39,7 +40,8 @@ const finished: SandboxCertificate[] = [];
 
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'rotator-crash-'));
-  [h, built] = await Promise.all([startRotationHarness(ZONES), buildAll(join(outDir, 'dist'))]);
+  built = builtBundles();
+  h = await startRotationHarness(ZONES);
   env = h.cliEnv();
 }, 60_000);
 afterAll(async () => {

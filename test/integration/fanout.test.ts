@@ -19,8 +19,8 @@ import {
 } from '../../sandbox/fleet-world.js';
 import { makeExpiringCertificate } from '../../sandbox/seed-certificate.js';
 import { sandboxConfigYaml } from '../../sandbox/world.js';
-import { buildAll } from '../../scripts/build.js';
 import type { FanoutRecord } from '../../shared/fleet/fanout-record.js';
+import { builtBundles } from '../support/bundles.js';
 import { pebbleEnv } from '../support/env.js';
 
 const FN = 'slb-cert-rotator';
@@ -48,44 +48,42 @@ beforeAll(async () => {
     ['f4', 'cn-shanghai', 'C', 443],
     ['f5', 'cn-shanghai', 'D', 443],
   ];
-  const [built] = await Promise.all([
-    buildAll(join(dir, 'dist')),
-    (async () => {
-      emu = await startEmulator({
-        challtestsrvUrl: ca.challtestsrvUrl,
-        // Kill the first attempt of the partition holding `f1` once it is blocked in that move.
-        fcKillAsyncAttempt: (a) =>
-          a.attempt === 1 && (JSON.parse(a.event) as { certificates?: string[] }).certificates?.includes('f1')
-            ? until(() => (hold?.hits ?? 0) >= 1, 170_000)
-            : undefined,
-      });
-      emu.alidns.addZone(ZONE);
-      // One hand-uploaded certificate per region, served by all its listeners (one openssl run per region).
-      const regions = [...new Set(layout.map(([, region]) => region))];
-      const pems = await Promise.all(
-        regions.map((r) =>
-          makeExpiringCertificate(
-            layout.filter((l) => l[1] === r).map(([n]) => `${n}.${ZONE}`),
-            3,
-          ),
+  const built = builtBundles();
+  await (async () => {
+    emu = await startEmulator({
+      challtestsrvUrl: ca.challtestsrvUrl,
+      // Kill the first attempt of the partition holding `f1` once it is blocked in that move.
+      fcKillAsyncAttempt: (a) =>
+        a.attempt === 1 && (JSON.parse(a.event) as { certificates?: string[] }).certificates?.includes('f1')
+          ? until(() => (hold?.hits ?? 0) >= 1, 170_000)
+          : undefined,
+    });
+    emu.alidns.addZone(ZONE);
+    // One hand-uploaded certificate per region, served by all its listeners (one openssl run per region).
+    const regions = [...new Set(layout.map(([, region]) => region))];
+    const pems = await Promise.all(
+      regions.map((r) =>
+        makeExpiringCertificate(
+          layout.filter((l) => l[1] === r).map(([n]) => `${n}.${ZONE}`),
+          3,
         ),
-      );
-      const lbs = new Map<string, string>();
-      for (const [name, region, lb, port] of layout) {
-        const pem = pems[regions.indexOf(region)] as { certificatePem: string; privateKeyPem: string };
-        let lbId = lbs.get(lb);
-        if (!lbId) {
-          lbId = emu.slb.addLoadBalancer(region, { name: `lb-${lb}` }).loadBalancerId;
-          lbs.set(lb, lbId);
-        }
-        const old =
-          emu.slb.certificates(region).find((c) => c.ServerCertificateName === 'uploaded-by-hand') ??
-          emu.slb.importCertificate(region, { ...pem, name: 'uploaded-by-hand' });
-        await emu.slb.addHttpsListener(region, lbId, port, old.ServerCertificateId);
-        seeded.push({ name, region, loadBalancerId: lbId, port });
+      ),
+    );
+    const lbs = new Map<string, string>();
+    for (const [name, region, lb, port] of layout) {
+      const pem = pems[regions.indexOf(region)] as { certificatePem: string; privateKeyPem: string };
+      let lbId = lbs.get(lb);
+      if (!lbId) {
+        lbId = emu.slb.addLoadBalancer(region, { name: `lb-${lb}` }).loadBalancerId;
+        lbs.set(lb, lbId);
       }
-    })(),
-  ]);
+      const old =
+        emu.slb.certificates(region).find((c) => c.ServerCertificateName === 'uploaded-by-hand') ??
+        emu.slb.importCertificate(region, { ...pem, name: 'uploaded-by-hand' });
+      await emu.slb.addHttpsListener(region, lbId, port, old.ServerCertificateId);
+      seeded.push({ name, region, loadBalancerId: lbId, port });
+    }
+  })();
   const configFile = join(dir, 'rotator.yaml');
   await writeFile(
     configFile,

@@ -5,16 +5,17 @@
  * function through @alicloud/fc2's asynchronous InvokeFunction, and the rotation itself against the emulator and
  * Pebble.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpTrigger } from '../../sandbox/emulator/index.js';
 import { sandboxConfigYaml, seedListener } from '../../sandbox/world.js';
-import { type BuildResult, buildAll } from '../../scripts/build.js';
+import type { BuildResult } from '../../scripts/build.js';
 import { signAcs3Request } from '../../shared/adapters/fc/acs3-signer.js';
 import { createStatusLink } from '../../shared/operator/auth.js';
 import type { CloudCredentials } from '../../shared/runtime/credentials.js';
+import { builtBundles } from '../support/bundles.js';
 import { type RotationHarness, startRotationHarness } from '../support/rotation-harness.js';
 
 const REGION = 'cn-hangzhou';
@@ -30,7 +31,8 @@ let anonymous: HttpTrigger;
 const outDir = join(tmpdir(), `rotator-operator-${process.pid}`);
 
 beforeAll(async () => {
-  [h, built] = await Promise.all([startRotationHarness(['operator.test']), buildAll(outDir)]);
+  built = builtBundles();
+  [h] = await Promise.all([startRotationHarness(['operator.test']), mkdir(outDir, { recursive: true })]);
   const seeded = await seedListener(h.world, { regionId: REGION, domains: ['operator.test'], days: 3 });
   const configFile = join(outDir, 'rotator.test.yaml');
   await writeFile(

@@ -4,13 +4,14 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuildResult, buildAll } from '../../scripts/build.js';
+import { builtBundles } from '../support/bundles.js';
+import type { BuildResult } from '../../scripts/build.js';
 
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
@@ -21,7 +22,8 @@ let stdout = '';
 let stderr = '';
 
 beforeAll(async () => {
-  built = await buildAll(outDir);
+  built = builtBundles();
+  await mkdir(outDir, { recursive: true });
 }, 60_000);
 afterAll(async () => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

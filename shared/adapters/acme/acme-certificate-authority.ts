@@ -95,10 +95,14 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
     const placed: TxtRecordRef[] = [];
     let result: AcmeIssuedCertificate | undefined;
     let failure: unknown;
+    let keyPem: Promise<string> | undefined;
 
     try {
       const order = await newOrder(client, domains, replaces, subject, debug, log);
       log?.info({ order: order.url, status: order.status }, 'ACME order created');
+      // An RSA key costs up to seconds of CPU on a small instance: make it while the records propagate, not after.
+      keyPem = generateRsaPrivateKeyPem(keyType);
+      keyPem.catch(() => undefined); // awaited below; an order that fails first must not leave it unhandled
       const authzs = await step(debug, 'authorizations', subject, () => client.getAuthorizations(order));
 
       await this.sweepStaleRecords(authzs, log);
@@ -137,10 +141,10 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
       log?.debug({ identifiers: todo.map((t) => t.identifier) }, 'DNS-01 challenges valid');
       signal?.throwIfAborted();
 
-      const keyPem = await generateRsaPrivateKeyPem(keyType);
+      const certificateKeyPem = await keyPem;
       const [commonName] = domains;
       // acme-client signs the CSR through WebCrypto, which imports PKCS#8 only.
-      const pkcs8 = createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'pem' }) as string;
+      const pkcs8 = createPrivateKey(certificateKeyPem).export({ type: 'pkcs8', format: 'pem' }) as string;
       const [, csr] = await acme.crypto.createCsr(
         { ...(commonName && commonName.length <= 64 ? { commonName } : {}), altNames: domains },
         pkcs8,
@@ -152,7 +156,7 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
         return { ...(await client.finalizeOrder(ready, csr)), url: order.url };
       });
       const chainPem = await step(debug, 'certificate download', subject, () => client.getCertificate(finalized));
-      result = inspectIssued(chainPem, keyPem, domains);
+      result = inspectIssued(chainPem, certificateKeyPem, domains);
       log?.info(
         { serialNumber: result.serialNumber, notAfter: result.notAfter.toISOString(), sha1: result.sha1 },
         'certificate issued',
