@@ -25,7 +25,7 @@ export interface InstanceCall {
   /** The context fields the runtime turns into FC's context (fc-local-runtime.cjs's fcContext), credentials included. */
   context: Record<string, unknown>;
   timeoutMs: number;
-  /** The emulator stopping: SIGKILLs the instance, recorded as a time-out (as a killed one-shot process was). */
+  /** The emulator stopping: SIGKILLs the instance; the invocation did not finish, recorded as FunctionTimeout. */
   signal: AbortSignal;
   /** SIGKILLs the instance: ProcessKilled. */
   kill?: AbortSignal;
@@ -40,7 +40,7 @@ class FcInstance {
   #err = '';
   /**
    * Whether output on a stream belongs to the running invocation. True from the start: a new instance's start-up
-   * output (the bundle's module-level logging) is its first invocation's, as it was for a process per invocation.
+   * output (the bundle's module-level logging) is logged with the invocation that waited for it.
    */
   #collecting = { out: true, err: true };
   #marker: string | undefined;
@@ -153,7 +153,7 @@ class FcInstance {
   }
 }
 
-/** What a killed, exited or finished instance means for the invocation: as a process per invocation reported it. */
+/** What a killed, exited or finished instance means for the invocation (the error types FC's async retries see). */
 function result(
   outcome: Outcome | undefined,
   killedFor: 'FunctionTimeout' | 'ProcessKilled' | undefined,

@@ -124,7 +124,7 @@ describe('warm instances of a bundled function', () => {
     const cold = await call(fc, { tag: 'a', late: 50 });
     expect(cold.ok).toBe(true);
     const pid = (cold as { result: Counted }).result.pid;
-    // A new instance's start-up output belongs to its first invocation, as it did with a process per invocation.
+    // A new instance's start-up output is logged with the invocation that waited for it.
     expect(cold.logs).toBe(
       `instance start ${pid}\nstdout of call a\nstderr of call a\n` +
         `fc-local-runtime: handler returned ${JSON.stringify((cold as { result: unknown }).result)}\n`,
