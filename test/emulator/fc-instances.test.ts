@@ -161,13 +161,14 @@ describe('warm instances of a bundled function', () => {
 
   it('SIGKILLs a timed-out instance and runs the next invocation in a new one', async () => {
     const fc = service();
-    fc.register({ name: 'counter', code: { bundle }, timeout: 2 });
+    // The time-out also covers a new instance's start: 5 s leaves room for a loaded machine.
+    fc.register({ name: 'counter', code: { bundle }, timeout: 5 });
     const warm = await counted(fc, { tag: 'a' });
     const timedOut = await call(fc, { tag: 'b', hang: true });
     expect(timedOut).toEqual({
       ok: false,
       errorType: 'FunctionTimeout',
-      errorMessage: 'Function timed out after 2 s',
+      errorMessage: 'Function timed out after 5 s',
       logs: 'stdout of call b\nstderr of call b\n',
     });
     expect(alive(warm.pid)).toBe(false);
