@@ -38,8 +38,8 @@ export interface AriFrontOptions {
   proxyNewOrder?: {
     /** The account key the client under test uses (PEM). */
     accountKeyPem: string;
-    /** Answer an order with this problem instead of forwarding it. */
-    refuse?: (payload: Record<string, unknown>) => AcmeProblemBody | undefined;
+    /** Answer an order with this problem (and these extra headers, e.g. Retry-After) instead of forwarding it. */
+    refuse?: (payload: Record<string, unknown>) => (AcmeProblemBody & { headers?: Record<string, string> }) | undefined;
   };
   /** Another certificate for the front itself (e.g. one nobody trusts). Default: the shared Pebble's. */
   tls?: { certPath: string; keyPath: string };
@@ -129,7 +129,8 @@ export async function startAriFront(options: AriFrontOptions): Promise<AriFront>
           orders.push(payload);
           const problem = options.proxyNewOrder.refuse?.(payload);
           if (problem) {
-            send(problem.status, problem, { 'content-type': 'application/problem+json' });
+            const { headers, ...body } = problem;
+            send(problem.status, body, { 'content-type': 'application/problem+json', ...headers });
             return;
           }
           const header: Record<string, unknown> = { ...b64urlJson(jws.protected ?? ''), url: upstreamNewOrder };
