@@ -8,6 +8,11 @@ export interface IssueRequest {
   keyType: KeyType;
   /** ARI certificate identifier of the certificate this one replaces (RFC 9773 `replaces`), when known. */
   replaces?: string;
+  /**
+   * Challenge records at these names created before this instant were placed by a run that no longer holds the
+   * certificate's lease (it died and its lease was taken over): remove them now, not only once they are an hour old.
+   */
+  abandonedRecordsBefore?: Date;
   signal?: AbortSignal;
 }
 

@@ -37,6 +37,11 @@ export interface ExecuteDependencies {
   leaseHolder?: string;
   /** The run's one writer per load balancer, shared by the certificates it rotates at the same time. */
   writeLocks?: KeyedMutex;
+  /**
+   * Another configured certificate validates at one of this certificate's challenge names. Its records there may be
+   * live while this certificate's lease is taken over, so only their age can say they were left behind.
+   */
+  challengeNamesShared?: boolean;
 }
 
 /** One certificate entering one stage of its execution. */
@@ -161,6 +166,8 @@ export async function executePlan(
         domains: cert.domains,
         keyType: cert.keyType,
         ...(plan.replaces ? { replaces: plan.replaces } : {}),
+        // The dead holder placed its challenge records while its lease held: no live run of this certificate did.
+        ...(lease?.tookOver && !deps.challengeNamesShared ? { abandonedRecordsBefore: lease.tookOver.expiredAt } : {}),
         ...(signal ? { signal } : {}),
       });
       if (issued.cleanupError) warn(`challenge record left behind: ${issued.cleanupError.message}`);

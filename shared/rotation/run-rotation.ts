@@ -1,4 +1,5 @@
 import type { ManagedCertificate, RotatorConfig } from '../config/types.js';
+import { certificatesSharingChallengeNames } from '../domain/challenge-names.js';
 import { ConfigError, DeadlineError, asRotatorError, type RotatorError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { OutcomeSink } from '../log/outcome-sink.js';
@@ -197,10 +198,12 @@ export async function runRotation(
     config.acme.maxNewOrdersPerRun ?? DEFAULT_MAX_NEW_ORDERS_PER_RUN,
   );
   const locks = new KeyedMutex();
+  // Every configured certificate, not only this run's: another process (a fan-out worker) may be rotating the others.
+  const sharing = certificatesSharingChallengeNames(config.certificates);
 
   const records = await mapConcurrent(selected, concurrencyOf(config), async (cert) => {
     const began = deps.clock().getTime();
-    const record = await rotateOne(cert, regions.view(cert.region), config, deps, orders, locks, request);
+    const record = await rotateOne(cert, regions.view(cert.region), config, deps, orders, locks, request, sharing);
     record.durationMs = deps.clock().getTime() - began;
     deps.sink.write(record);
     return record;
@@ -218,6 +221,7 @@ async function rotateOne(
   certificateAuthority: () => Promise<CertificateAuthority>,
   locks: KeyedMutex,
   request: RunRequest,
+  sharing: ReadonlySet<string>,
 ): Promise<OutcomeRecord> {
   const { signal } = request;
   try {
@@ -241,6 +245,7 @@ async function rotateOne(
       region,
       targets: (deps.targets ?? slbTargetHandlers)(region),
       writeLocks: locks,
+      challengeNamesShared: sharing.has(cert.name),
       certificateAuthority,
       clock: deps.clock,
       logger: deps.logger,

@@ -14,7 +14,7 @@ import type { RunPlan } from '../../shared/plan/types.js';
 import { planRun, type RunRequest, runRotation } from '../../shared/rotation/run-rotation.js';
 import { credentialsFromFcContext } from '../../shared/runtime/credentials.js';
 import { wireRotation } from '../../shared/runtime/wire.js';
-import { LEASE_LABEL } from '../../shared/lease/lease-records.js';
+import { DEFAULT_LEASE_SECONDS, LEASE_LABEL } from '../../shared/lease/lease-records.js';
 import { pebbleEnv } from './env.js';
 
 export interface HarnessRun {
@@ -45,8 +45,9 @@ export interface RotationHarness {
   /** Environment for a separate process (the CLI): the emulator's endpoints and a new long-term key. */
   cliEnv(): Record<string, string>;
   /**
-   * The next daily run after a killed one: every lease a killed run left behind is dated a day back, so it has
-   * expired as it would have by then. Returns how many were found.
+   * A killed run's leases have just expired: every record in Alidns (the leases and the challenge records the killed
+   * run left) is dated back by the lease duration and a minute, as if that much time had passed. The challenge records
+   * are then still younger than the hour after which any run removes them. Returns how many leases were found.
    */
   expireLeases(): number;
   close(): Promise<void>;
@@ -116,12 +117,9 @@ export async function startRotationHarness(zones: string[]): Promise<RotationHar
     },
     expireLeases() {
       const alidns = world.emulator.alidns;
-      const left = alidns
-        .zones()
-        .flatMap((zone) => alidns.records(zone))
-        .filter((r) => r.RR === LEASE_LABEL || r.RR.startsWith(`${LEASE_LABEL}.`));
-      for (const r of left) alidns.backdateRecord(r.RecordId, 24 * 3600 * 1000);
-      return left.length;
+      const all = alidns.zones().flatMap((zone) => alidns.records(zone));
+      for (const r of all) alidns.backdateRecord(r.RecordId, DEFAULT_LEASE_SECONDS * 1000 + 60_000);
+      return all.filter((r) => r.RR === LEASE_LABEL || r.RR.startsWith(`${LEASE_LABEL}.`)).length;
     },
     close: () => world.close(),
   };

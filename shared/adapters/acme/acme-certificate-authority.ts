@@ -84,7 +84,7 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
   }
 
   async issue(request: IssueRequest): Promise<AcmeIssuedCertificate> {
-    const { domains, keyType, replaces, signal } = request;
+    const { domains, keyType, replaces, abandonedRecordsBefore, signal } = request;
     if (domains.length === 0) throw new AcmeError('no domains to order a certificate for', { code: 'noDomains' });
     const subject = domains.join(', ');
     const log = this.options.logger?.child({ component: 'acme', domains });
@@ -105,7 +105,7 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
       keyPem.catch(() => undefined); // awaited below; an order that fails first must not leave it unhandled
       const authzs = await step(debug, 'authorizations', subject, () => client.getAuthorizations(order));
 
-      await this.sweepStaleRecords(authzs, log);
+      await this.sweepStaleRecords(authzs, abandonedRecordsBefore, log);
       signal?.throwIfAborted();
 
       const todo = await this.placeRecords(client, authzs, placed, debug, log);
@@ -225,11 +225,16 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
   /**
    * Remove challenge records an interrupted run left at this order's names. Validation tolerates them (the CA accepts
    * any matching value among several), but every interrupted run adds more, and nothing else ever removes them.
-   * Never throws: a failed sweep must not cost the renewal.
+   * Never throws: a failed sweep must not cost the renewal. A record is stale when it is older than the age limit, or
+   * was created before `abandonedBefore` (the caller knows the run that placed it is gone).
    */
-  private async sweepStaleRecords(authzs: AcmeAuthorization[], log: Logger | undefined): Promise<void> {
+  private async sweepStaleRecords(
+    authzs: AcmeAuthorization[],
+    abandonedBefore: Date | undefined,
+    log: Logger | undefined,
+  ): Promise<void> {
     const maxAgeMs = this.options.staleChallengeRecordAgeMs ?? DEFAULT_STALE_CHALLENGE_RECORD_AGE_MS;
-    if (maxAgeMs === Infinity) return;
+    if (maxAgeMs === Infinity && !abandonedBefore) return;
     const names = [...new Set(authzs.map((a) => `_acme-challenge.${a.identifier.value.toLowerCase()}`))];
     await Promise.all(
       names.map(async (fqdn) => {
@@ -246,7 +251,8 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
             // A provider that answers with other names must not make this delete them.
             r.fqdn.replace(/\.$/, '').toLowerCase() === fqdn &&
             r.createdAt !== undefined &&
-            now - r.createdAt.getTime() > maxAgeMs,
+            (now - r.createdAt.getTime() > maxAgeMs ||
+              (abandonedBefore !== undefined && r.createdAt.getTime() < abandonedBefore.getTime())),
         );
         // One at a time: providers that rewrite a whole name per removal (challtestsrv) cannot take them in parallel.
         for (const record of stale) {
@@ -254,7 +260,13 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
           try {
             await this.options.dns.removeTxtRecord(record);
             log?.info(
-              { fqdn, zone: record.zone, recordId: record.recordId, ageMs },
+              {
+                fqdn,
+                zone: record.zone,
+                recordId: record.recordId,
+                ageMs,
+                ...(ageMs <= maxAgeMs ? { abandonedBefore: abandonedBefore?.toISOString() } : {}),
+              },
               'stale challenge TXT record removed',
             );
           } catch (err) {

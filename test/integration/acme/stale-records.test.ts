@@ -97,6 +97,17 @@ describe('stale challenge record sweep', () => {
     expect(tenMinutes).toBeDefined();
   });
 
+  it('removes records created before abandonedRecordsBefore whatever their age; keeps later ones', async () => {
+    const name = zone();
+    const fqdn = `_acme-challenge.${name}`;
+    const [twentyMinutes, oneMinute] = await leftovers(fqdn, [20 * 60_000, 60_000]);
+    const { ca, logger } = setup();
+    await ca.issue({ domains: [name], keyType: 'rsa-2048', abandonedRecordsBefore: ago(5 * 60_000) });
+    expect(await txtAt(fqdn)).toEqual([oneMinute?.value]);
+    const info = logger.entries.find((e) => e.msg === 'stale challenge TXT record removed');
+    expect(info?.obj).toMatchObject({ fqdn, recordId: twentyMinutes?.recordId, abandonedBefore: expect.any(String) });
+  });
+
   it('does not list at all with staleChallengeRecordAgeMs: Infinity', async () => {
     const name = zone();
     const fqdn = `_acme-challenge.${name}`;

@@ -6,7 +6,7 @@ import { holderValue, leaseName, lockValue } from '../../../shared/lease/lease-r
 import { RecordLeaseStore } from '../../../shared/lease/record-lease-store.js';
 import { silentLogger } from '../../../shared/log/logger.js';
 import { planCertificate } from '../../../shared/plan/make-plan.js';
-import type { CertificateAuthority } from '../../../shared/ports/certificate-authority.js';
+import type { CertificateAuthority, IssueRequest } from '../../../shared/ports/certificate-authority.js';
 import type { ProbeResult, WireProbe } from '../../../shared/ports/wire-probe.js';
 import { buildOutcome } from '../../../shared/rotation/build-outcome.js';
 import { executePlan } from '../../../shared/rotation/execute.js';
@@ -307,7 +307,11 @@ describe('the lease: one run per certificate across processes', () => {
   async function rotateLeased(
     w: World,
     records: MemoryLeaseRecords,
-    options: { meanwhile?: () => void | Promise<void>; ca?: CertificateAuthority } = {},
+    options: {
+      meanwhile?: () => void | Promise<void>;
+      ca?: CertificateAuthority;
+      challengeNamesShared?: boolean;
+    } = {},
   ): Promise<OutcomeRecord> {
     const region = new RegionView(w.lb);
     const gathered = await gather(region, w.cert, undefined);
@@ -335,6 +339,7 @@ describe('the lease: one run per certificate across processes', () => {
         logger: silentLogger,
         leases: new RecordLeaseStore(records, DURATION),
         leaseHolder: 'run-b',
+        ...(options.challengeNamesShared ? { challengeNamesShared: true } : {}),
       },
       settings,
     );
@@ -457,6 +462,44 @@ describe('the lease: one run per certificate across processes', () => {
     expect(w.caCalls).toBe(1);
     expect(r.warnings).toEqual([expect.stringMatching(/^took over the expired lease of run-a /)]);
     expect(leaseValues(records)).toEqual([]);
+  });
+
+  it.each([
+    [false, 'records placed before the dead lease expired are abandoned', NOW.getTime() - 1],
+    [true, 'another certificate shares a challenge name: only their age counts', undefined],
+  ])(
+    'a takeover tells the CA which challenge records are abandoned (shared names %s)',
+    async (shared, _what, before) => {
+      const w = world(5);
+      const records = memoryLeaseRecords(new Date(NOW.getTime() - DURATION - 1));
+      const lock = await records.create(NAME, lockValue('shop'));
+      if (lock === 'duplicate') throw new Error('unexpected');
+      records.now = NOW;
+      const requests: IssueRequest[] = [];
+      const ca: CertificateAuthority = {
+        issue: async (request) => {
+          requests.push(request);
+          return w.issued;
+        },
+      };
+      const r = await rotateLeased(w, records, { ca, challengeNamesShared: shared });
+      expect(r.outcome).toBe('rotated');
+      expect(requests.map((q) => q.abandonedRecordsBefore?.getTime())).toEqual([before]);
+    },
+  );
+
+  it('a lease taken without a takeover abandons no records', async () => {
+    const w = world(5);
+    const requests: IssueRequest[] = [];
+    const ca: CertificateAuthority = {
+      issue: async (request) => {
+        requests.push(request);
+        return w.issued;
+      },
+    };
+    const r = await rotateLeased(w, memoryLeaseRecords(NOW), { ca });
+    expect(r.outcome).toBe('rotated');
+    expect(requests.map((q) => q.abandonedRecordsBefore)).toEqual([undefined]);
   });
 
   it('not due: no lease is taken', async () => {
