@@ -7,6 +7,7 @@ import { RecordLeaseStore } from '../../../shared/lease/record-lease-store.js';
 import { silentLogger } from '../../../shared/log/logger.js';
 import { planCertificate } from '../../../shared/plan/make-plan.js';
 import type { CertificateAuthority, IssueRequest } from '../../../shared/ports/certificate-authority.js';
+import type { LeaseStore } from '../../../shared/ports/lease.js';
 import type { ProbeResult, WireProbe } from '../../../shared/ports/wire-probe.js';
 import { buildOutcome } from '../../../shared/rotation/build-outcome.js';
 import { executePlan } from '../../../shared/rotation/execute.js';
@@ -54,16 +55,31 @@ function probeOf(w: World, answer?: (servedSha1: string) => ProbeResult): WirePr
   };
 }
 
-async function rotate(
-  w: World,
-  options: { force?: boolean; probe?: WireProbe; signal?: AbortSignal; ca?: CertificateAuthority } = {},
-): Promise<OutcomeRecord> {
+interface RotateOptions {
+  force?: boolean;
+  probe?: WireProbe;
+  signal?: AbortSignal;
+  ca?: CertificateAuthority;
+  /** Take leases in this store (as run-b); the plan then knows that leasing is on. */
+  leases?: LeaseStore;
+  /** Acts between the plan and its execution: another run. */
+  meanwhile?: () => void | Promise<void>;
+  challengeNamesShared?: boolean;
+}
+
+async function rotate(w: World, options: RotateOptions = {}): Promise<OutcomeRecord> {
   const region = new RegionView(w.lb);
   const gathered = await gather(region, w.cert, undefined);
   const plan = planCertificate(
     { ...gathered, referenced: gathered.inventory ? referencedIds(gathered.inventory) : undefined },
-    { force: options.force ?? false, now: NOW, certificateQuota: settings.certificateQuota },
+    {
+      force: options.force ?? false,
+      now: NOW,
+      certificateQuota: settings.certificateQuota,
+      ...(options.leases ? { leases: true } : {}),
+    },
   );
+  await options.meanwhile?.();
   const ca: CertificateAuthority = options.ca ?? {
     issue: async () => {
       w.caCalls++;
@@ -81,6 +97,8 @@ async function rotate(
       clock: () => NOW,
       sleep: async () => {},
       logger: silentLogger,
+      ...(options.leases ? { leases: options.leases, leaseHolder: 'run-b' } : {}),
+      ...(options.challengeNamesShared ? { challengeNamesShared: true } : {}),
     },
     settings,
     options.signal,
@@ -304,47 +322,11 @@ describe('the lease: one run per certificate across processes', () => {
   const DURATION = 20 * 60_000;
 
   /** Plans first, then lets `meanwhile` act (another run), then executes with a lease store over `records`. */
-  async function rotateLeased(
+  const rotateLeased = (
     w: World,
     records: MemoryLeaseRecords,
-    options: {
-      meanwhile?: () => void | Promise<void>;
-      ca?: CertificateAuthority;
-      challengeNamesShared?: boolean;
-    } = {},
-  ): Promise<OutcomeRecord> {
-    const region = new RegionView(w.lb);
-    const gathered = await gather(region, w.cert, undefined);
-    const plan = planCertificate(
-      { ...gathered, referenced: undefined },
-      { force: false, now: NOW, certificateQuota: settings.certificateQuota, leases: true },
-    );
-    await options.meanwhile?.();
-    const ca: CertificateAuthority = options.ca ?? {
-      issue: async () => {
-        w.caCalls++;
-        return w.issued;
-      },
-    };
-    const run = await executePlan(
-      plan,
-      w.cert,
-      {
-        region,
-        targets: slbTargetHandlers(region),
-        certificateAuthority: async () => ca,
-        wireProbe: probeOf(w),
-        clock: () => NOW,
-        sleep: async () => {},
-        logger: silentLogger,
-        leases: new RecordLeaseStore(records, DURATION),
-        leaseHolder: 'run-b',
-        ...(options.challengeNamesShared ? { challengeNamesShared: true } : {}),
-      },
-      settings,
-    );
-    return buildOutcome(plan, run, 0);
-  }
+    options: Omit<RotateOptions, 'leases'> = {},
+  ): Promise<OutcomeRecord> => rotate(w, { ...options, leases: new RecordLeaseStore(records, DURATION) });
 
   const leaseValues = (records: MemoryLeaseRecords) => (records.records.get(NAME) ?? []).map((r) => r.value);
 
