@@ -97,7 +97,7 @@ export interface FcControl {
   readonly endpoint: string;
   readonly accountId: string;
   readonly region: string;
-  /** A handler in this process, or a bundle run in its own Node process with FC's loader. Replaces a same name. */
+  /** A handler in this process, or a bundle run in warm instances (Node processes with FC's loader). Replaces a same name. */
   registerFunction(spec: FcFunctionSpec): void;
   /** Every invocation so far (API and HTTP triggers), oldest first, without credentials. */
   invocations(functionName?: string): FcInvocation[];

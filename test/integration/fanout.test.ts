@@ -187,13 +187,12 @@ describe('fan-out through Function Compute', () => {
         .filter((l) => l.includes('"event":"rotation.outcome"'))
         .map((l) => JSON.parse(l) as { certificate: string; outcome: string }),
     );
-    // The killed attempt wrote nothing for f1; its retry found f1 uploaded (resumed) or already moved (not-due).
-    expect(
-      rotated
-        .filter((r) => r.outcome === 'rotated')
-        .map((r) => r.certificate)
-        .sort(),
-    ).toEqual(expect.arrayContaining(['f2', 'f3', 'f4', 'f5']));
+    // Only each invocation's last attempt's records are kept. The killed attempt died inside f1's move; f2 (same load
+    // balancer, so one writer at a time) may have finished before it, in which case its retry finds f2 not due. f1's
+    // retry resumes its upload (rotated) or finds the move done (not-due).
+    const outcome = new Map(rotated.map((r) => [r.certificate, r.outcome]));
+    expect(['f3', 'f4', 'f5'].map((n) => outcome.get(n))).toEqual(['rotated', 'rotated', 'rotated']);
+    for (const n of ['f1', 'f2']) expect(['rotated', 'not-due']).toContain(outcome.get(n));
     expect(rotated.filter((r) => r.outcome === 'failed')).toEqual([]);
   }, 150_000);
 
