@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.js';
 import type { OutcomeSink } from '../log/outcome-sink.js';
 import { DEFAULT_LEASE_SECONDS } from '../lease/lease-records.js';
 import { RecordLeaseStore } from '../lease/record-lease-store.js';
-import type { CertificateAuthority } from '../ports/certificate-authority.js';
+import type { CertificateAuthority, KeyType } from '../ports/certificate-authority.js';
 import type { RunDependencies } from '../rotation/run-rotation.js';
 import { Pacer } from '../util/pacer.js';
 import type { CredentialsProvider } from './credentials.js';
@@ -22,6 +22,8 @@ export interface WireOptions {
   logger: Logger;
   sink: OutcomeSink;
   clock?: () => Date;
+  /** How each certificate's key is made; a new RSA key per order when absent (see AcmeCertificateAuthority). */
+  certificateKeys?: ((keyType: KeyType) => Promise<string>) | undefined;
 }
 
 /**
@@ -88,6 +90,7 @@ export function wireRotation(options: WireOptions): RunDependencies {
           timeoutMs: config.dns.propagationTimeoutSeconds * 1000,
         }),
         logger,
+        certificateKeys: options.certificateKeys,
       });
     },
     renewalInfo: new AcmeRenewalInfo({ directoryUrl: config.acme.directoryUrl, logger }),

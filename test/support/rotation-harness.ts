@@ -16,6 +16,7 @@ import { credentialsFromFcContext } from '../../shared/runtime/credentials.js';
 import { wireRotation } from '../../shared/runtime/wire.js';
 import { DEFAULT_LEASE_SECONDS, LEASE_LABEL } from '../../shared/lease/lease-records.js';
 import { pebbleEnv } from './env.js';
+import { pooledCertificateKey } from './key-pool.js';
 
 export interface HarnessRun {
   records: OutcomeRecord[];
@@ -91,6 +92,7 @@ export async function startRotationHarness(zones: string[]): Promise<RotationHar
       credentials: credentialsFromFcContext(sts),
       logger,
       sink: memorySink(),
+      certificateKeys: pooledCertificateKey,
     });
     return { config, deps, logs: () => text };
   };

@@ -10,7 +10,7 @@ import { generateRsaPrivateKeyPem } from '../../certs/private-key.js';
 import type { IssuedCertificate } from '../../domain/certificate.js';
 import { AcmeError, DnsChallengeError, RotatorError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
-import type { CertificateAuthority, IssueRequest } from '../../ports/certificate-authority.js';
+import type { CertificateAuthority, IssueRequest, KeyType } from '../../ports/certificate-authority.js';
 import type { DnsProvider, PropagationChecker, TxtRecordRef } from '../../ports/dns.js';
 import {
   type AcmeCallContext,
@@ -59,6 +59,11 @@ export interface AcmeCertificateAuthorityOptions {
    * `Infinity` turns the sweep off.
    */
   staleChallengeRecordAgeMs?: number | undefined;
+  /**
+   * Makes each certificate's private key (PEM). Default: a new RSA key of the requested size for every order. Tests
+   * pass a few keys they reuse: a 2048-bit key costs up to seconds of CPU on a small machine, hundreds of times.
+   */
+  certificateKeys?: ((keyType: KeyType) => Promise<string>) | undefined;
 }
 
 /** What `issue` returns: the checked certificate; `cleanupError` says when TXT records could not be removed. */
@@ -101,7 +106,7 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
       const order = await newOrder(client, domains, replaces, subject, debug, log);
       log?.info({ order: order.url, status: order.status }, 'ACME order created');
       // An RSA key costs up to seconds of CPU on a small instance: make it while the records propagate, not after.
-      keyPem = generateRsaPrivateKeyPem(keyType);
+      keyPem = (this.options.certificateKeys ?? generateRsaPrivateKeyPem)(keyType);
       keyPem.catch(() => undefined); // awaited below; an order that fails first must not leave it unhandled
       const authzs = await step(debug, 'authorizations', subject, () => client.getAuthorizations(order));
 

@@ -17,6 +17,7 @@ import { AcmeError } from '../../../shared/errors.js';
 import { type AriFront, startAriFront } from '../../support/ari-front.js';
 import { challtestsrvDns } from '../../support/challtestsrv-dns.js';
 import { pebbleEnv } from '../../support/env.js';
+import { pooledCertificateKey } from '../../support/key-pool.js';
 import { recordingLogger } from '../../support/recording-logger.js';
 
 const run = promisify(execFile);
@@ -34,6 +35,7 @@ beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'ari-it-'));
   const env = pebbleEnv();
   const ca = new AcmeCertificateAuthority({
+    certificateKeys: pooledCertificateKey,
     directoryUrl: env.directoryUrl,
     dns: challtestsrvDns(env.challtestsrvUrl),
     propagation: new AuthoritativePropagationChecker({ servers: [env.dnsServer], initialIntervalMs: 20 }),

@@ -6,6 +6,7 @@ import { AuthoritativePropagationChecker } from '../../../shared/adapters/dns/au
 import { AcmeError } from '../../../shared/errors.js';
 import { challtestsrvDns } from '../../support/challtestsrv-dns.js';
 import { pebbleTlsFiles } from '../../support/env.js';
+import { pooledCertificateKey } from '../../support/key-pool.js';
 import { recordingLogger } from '../../support/recording-logger.js';
 
 // A second Pebble that requires External Account Binding; it reuses the shared instance's TLS files, so the
@@ -21,6 +22,7 @@ afterAll(() => sb?.stop());
 function ca(externalAccountBinding?: { kid: string; hmacKey: string }) {
   const logger = recordingLogger();
   const authority = new AcmeCertificateAuthority({
+    certificateKeys: pooledCertificateKey,
     directoryUrl: sb.directoryUrl,
     externalAccountBinding,
     dns: challtestsrvDns(sb.challtestsrvUrl),

@@ -11,6 +11,7 @@ import { AcmeError } from '../../../shared/errors.js';
 import { type AcmeProblemBody, type AriFront, startAriFront } from '../../support/ari-front.js';
 import { challtestsrvDns } from '../../support/challtestsrv-dns.js';
 import { pebbleEnv } from '../../support/env.js';
+import { pooledCertificateKey } from '../../support/key-pool.js';
 import { recordingLogger } from '../../support/recording-logger.js';
 
 const fronts: AriFront[] = [];
@@ -36,6 +37,7 @@ async function setup(refuse?: (payload: Record<string, unknown>) => AcmeProblemB
   const logger = recordingLogger();
   const dns = challtestsrvDns(env.challtestsrvUrl);
   const ca = new AcmeCertificateAuthority({
+    certificateKeys: pooledCertificateKey,
     directoryUrl: front.directoryUrl,
     accountKeyPem,
     dns,

@@ -13,6 +13,7 @@ import { AcmeError } from '../../../shared/errors.js';
 import { type AriFront, startAriFront } from '../../support/ari-front.js';
 import { challtestsrvDns } from '../../support/challtestsrv-dns.js';
 import { pebbleEnv } from '../../support/env.js';
+import { pooledCertificateKey } from '../../support/key-pool.js';
 
 const fronts: AriFront[] = [];
 afterEach(async () => {
@@ -36,6 +37,7 @@ async function setup(refuse: (n: number) => (typeof RATE_LIMITED & { headers?: R
   });
   fronts.push(front);
   const ca = new AcmeCertificateAuthority({
+    certificateKeys: pooledCertificateKey,
     directoryUrl: front.directoryUrl,
     accountKeyPem,
     dns: challtestsrvDns(env.challtestsrvUrl),

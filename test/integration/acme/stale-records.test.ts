@@ -10,6 +10,7 @@ import { AuthoritativePropagationChecker } from '../../../shared/adapters/dns/au
 import type { TxtRecordRef } from '../../../shared/ports/dns.js';
 import { type ChalltestsrvDnsOptions, challtestsrvDns } from '../../support/challtestsrv-dns.js';
 import { pebbleEnv } from '../../support/env.js';
+import { pooledCertificateKey } from '../../support/key-pool.js';
 import { recordingLogger } from '../../support/recording-logger.js';
 
 const HOUR = 3_600_000;
@@ -44,6 +45,7 @@ function setup(dnsOptions: ChalltestsrvDnsOptions = {}, extra: Partial<AcmeCerti
   const dns = challtestsrvDns(env.challtestsrvUrl, dnsOptions);
   const logger = recordingLogger();
   const ca = new AcmeCertificateAuthority({
+    certificateKeys: pooledCertificateKey,
     directoryUrl: env.directoryUrl,
     dns,
     propagation: new AuthoritativePropagationChecker({ servers: [env.dnsServer], initialIntervalMs: 20 }),
