@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import type { AcmeTestCa } from '../sandbox/world.js';
-import { BENCH_ZONE, startBenchWorld } from './lib/bench-world.js';
+import { startBenchWorld } from './lib/bench-world.js';
 import { type Benchmark, positiveInt } from './lib/context.js';
 import { seedFleetConfig } from './lib/fleet-config.js';
 import { ms, ratioLine } from './lib/report.js';
@@ -127,7 +127,7 @@ export const legoVsRotator: Benchmark = async (args, { ca, write }) => {
   const child = await bundleRotatorChild();
   try {
     const hook = await writeExecHook(dir, ca.challtestsrvUrl);
-    const names = Array.from({ length: size }, (_, i) => `l${i}.${BENCH_ZONE}`);
+    const names = Array.from({ length: size }, (_, i) => `l${i}.${world.zone}`);
     const legoStart = performance.now();
     await pool(names, concurrency, (domain) => runLego(lego, ca, join(dir, domain), hook.path, domain));
     const legoMs = performance.now() - legoStart;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type Emulator, startEmulator } from '../../sandbox/emulator/index.js';
 import type { AcmeTestCa } from '../../sandbox/world.js';
 
@@ -5,6 +6,11 @@ export const BENCH_ZONE = 'bench.test';
 
 export interface BenchWorld {
   emulator: Emulator;
+  /**
+   * The zone this world hosts, its own: benchmarks running side by side (the tiny-size test) share the test DNS, where
+   * one's cleanup of `_acme-challenge.c0.<zone>` would remove the other's record.
+   */
+  zone: string;
   ca: AcmeTestCa;
   /** Points a rotator at the emulator, the test DNS and a long-term key of the emulator. */
   rotatorEnv: Record<string, string>;
@@ -27,10 +33,12 @@ export async function startBenchWorld(ca: AcmeTestCa, options: BenchWorldOptions
     tlsListeners: options.tlsListeners ?? true,
     ...(options.dnsPropagationDelayMs !== undefined ? { dnsPropagationDelayMs: options.dnsPropagationDelayMs } : {}),
   });
-  emulator.alidns.addZone(BENCH_ZONE);
+  const zone = `bench-${randomBytes(4).toString('hex')}.test`;
+  emulator.alidns.addZone(zone);
   for (const region of options.regions ?? []) emulator.slb.setCertificateQuota(region, 100_000);
   return {
     emulator,
+    zone,
     ca,
     rotatorEnv: {
       ROTATOR_SLB_ENDPOINT: emulator.endpoint,

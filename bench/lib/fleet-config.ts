@@ -1,6 +1,6 @@
 import { type SeededInventory, seedInventory } from '../../sandbox/emulator/seed-inventory.js';
 import { sandboxConfigYaml } from '../../sandbox/world.js';
-import { BENCH_ZONE, type BenchWorld } from './bench-world.js';
+import type { BenchWorld } from './bench-world.js';
 
 /** Due, but not expired: inside every renewal window. */
 const DUE_DAYS_LEFT = 5;
@@ -18,7 +18,7 @@ export async function seedFleetConfig(
     certificates: options.size,
     regions: options.regions,
     daysLeft: options.daysLeft ?? DUE_DAYS_LEFT,
-    zone: BENCH_ZONE,
+    zone: world.zone,
   });
   const yaml = sandboxConfigYaml(world.ca, fleet.certificates, { certificateQuota: 100_000, wireSettleSeconds: 2 });
   return { yaml, fleet };
