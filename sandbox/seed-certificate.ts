@@ -51,9 +51,7 @@ export async function makeExpiringCertificate(
     );
     const certificatePem = await readFile(join(dir, 'cert.pem'), 'utf8');
     // CLB (and so the emulator) accepts RSA keys only as PKCS#1.
-    const privateKeyPem = createPrivateKey(keyPem)
-      .export({ type: 'pkcs1', format: 'pem' })
-      .toString();
+    const privateKeyPem = createPrivateKey(keyPem).export({ type: 'pkcs1', format: 'pem' }).toString();
     return { certificatePem, privateKeyPem };
   } finally {
     await rm(dir, { recursive: true, force: true });
