@@ -1,4 +1,4 @@
-import { Agent as HttpAgent } from 'node:http';
+import { type ClientRequest, Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -44,6 +44,27 @@ const TRANSPORT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI
  * the very ones this client computed the signature from, even when the provider would now hand out fresh ones.
  */
 const signingCredentials = new AsyncLocalStorage<CloudCredentials>();
+/** Whether the call's last request went out on a kept-alive socket (set by the agent, read when it fails). */
+const sentOn = new AsyncLocalStorage<{ reusedSocket: boolean }>();
+
+/**
+ * Notes, for the call in progress, whether its request was given an idle kept-alive socket. A server may close such a
+ * socket just as a request is written on it (ECONNRESET): that request never reached the server, and Node's
+ * documentation advises sending it again, whatever it was. pop-core does not expose its requests, its agent sees them.
+ */
+function noteReusedSockets<A extends HttpAgent>(agent: A): A {
+  const addRequest = (agent as unknown as { addRequest: (req: ClientRequest, ...rest: unknown[]) => void }).addRequest;
+  (agent as unknown as { addRequest: (req: ClientRequest, ...rest: unknown[]) => void }).addRequest = function (
+    this: A,
+    req,
+    ...rest
+  ) {
+    addRequest.call(this, req, ...rest);
+    const note = sentOn.getStore();
+    if (note) note.reusedSocket = req.reusedSocket;
+  };
+  return agent;
+}
 
 export interface RpcClientOptions {
   endpoint: string;
@@ -103,12 +124,14 @@ export class AliyunRpcClient {
         getCredentials: async () => signingCredentials.getStore() ?? options.credentials.getCredentials(),
       },
     });
-    this.#agent = new (new URL(options.endpoint).protocol === 'http:' ? HttpAgent : HttpsAgent)({
-      keepAlive: true,
-      // An idle socket is dropped before a server's usual 5 s keep-alive timeout: a write sent on a socket the server
-      // is closing fails with ECONNRESET, and a write whose effect is unknown cannot be retried blindly.
-      timeout: IDLE_SOCKET_MS,
-    });
+    this.#agent = noteReusedSockets(
+      new (new URL(options.endpoint).protocol === 'http:' ? HttpAgent : HttpsAgent)({
+        keepAlive: true,
+        // An idle socket is dropped before a server's usual 5 s keep-alive timeout, so that a reset on a reused
+        // socket (retried below) stays rare.
+        timeout: IDLE_SOCKET_MS,
+      }),
+    );
     this.#timeoutMs = options.timeoutMs ?? 20_000;
     this.#attempts = options.attempts ?? 4;
     this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -131,6 +154,7 @@ export class AliyunRpcClient {
   async call<T>(action: string, params: Record<string, unknown>, options: CallOptions): Promise<T> {
     // Each kind of refusal has its own clock and count: a throttled retry must not eat the "configuring" budget.
     const waits = new Map<'throttled' | 'busy', { since: number; attempts: number }>();
+    let note = { reusedSocket: false };
     for (let attempt = 1; ; attempt++) {
       try {
         await this.#pacer?.take();
@@ -139,16 +163,19 @@ export class AliyunRpcClient {
         // adapter) or hand out refreshed STS credentials.
         registerCredentials(credentials);
         const signed = this.#sign(action, params, credentials);
-        return await signingCredentials.run(credentials, () =>
-          this.#client.request<T>(action, signed, {
-            method: 'POST',
-            timeout: this.#timeoutMs,
-            formatParams: false,
-            agent: this.#agent,
-          }),
+        note = { reusedSocket: false };
+        return await sentOn.run(note, () =>
+          signingCredentials.run(credentials, () =>
+            this.#client.request<T>(action, signed, {
+              method: 'POST',
+              timeout: this.#timeoutMs,
+              formatParams: false,
+              agent: this.#agent,
+            }),
+          ),
         );
       } catch (err) {
-        const mapped = this.#map(action, err, options);
+        const mapped = this.#map(action, err, options, note.reusedSocket);
         if (!mapped.retryable) throw mapped;
         const kind = THROTTLING_CODES.has(mapped.code ?? '')
           ? 'throttled'
@@ -210,7 +237,7 @@ export class AliyunRpcClient {
     return signed;
   }
 
-  #map(action: string, err: unknown, options: CallOptions): CloudApiError {
+  #map(action: string, err: unknown, options: CallOptions, reusedSocket: boolean): CloudApiError {
     const e = err as {
       code?: unknown;
       data?: { Code?: string; Message?: string; RequestId?: string };
@@ -235,7 +262,10 @@ export class AliyunRpcClient {
     const timeout = e?.name === 'RequestTimeoutError' || /timeout/i.test(String(e?.message ?? ''));
     const nonJson = e?.name === 'SyntaxError';
     // After a time-out the request may have been carried out: only repeat it when that is harmless.
-    const retryable = (transport || timeout || nonJson) && (options.idempotent || e?.code === 'ECONNREFUSED');
+    // A reset of a kept-alive socket as the request was written: the server closed it idle, the request never arrived.
+    const staleSocket = reusedSocket && (e?.code === 'ECONNRESET' || e?.code === 'EPIPE');
+    const retryable =
+      (transport || timeout || nonJson) && (options.idempotent || e?.code === 'ECONNREFUSED' || staleSocket);
     const what = timeout
       ? `no answer within ${this.#timeoutMs} ms`
       : nonJson
