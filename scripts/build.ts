@@ -5,8 +5,8 @@
  * see LAZY_PACKAGES); the emulator and test code never reach a bundle because nothing under functions/ or shared/
  * imports them (a test checks the output).
  */
-import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, cp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 
@@ -39,7 +39,8 @@ const LAZY_PACKAGES: Readonly<Record<string, string>> = {
 const lazyPackages: Plugin = {
   name: 'lazy-packages',
   setup(b) {
-    b.onResolve({ filter: /^(acme-client|@alicloud\/fc2)$/ }, (args) => {
+    const names = Object.keys(LAZY_PACKAGES).map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+    b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) => {
       const file = LAZY_PACKAGES[args.path] as string;
       // A static import would load it with the bundle, and a second copy would be bundled in: refuse both.
       if (args.kind !== 'dynamic-import') {
@@ -50,15 +51,21 @@ const lazyPackages: Plugin = {
   },
 };
 
-/** The lazily loaded packages, each as one CommonJS file next to `bundle`. */
-async function buildLazyPackages(bundleDir: string): Promise<void> {
+/**
+ * The lazily loaded packages, each as one CommonJS file: built once, into the first bundle directory's `vendor/`,
+ * and copied beside the other bundles (they are the same files).
+ */
+async function placeLazyPackages(bundleDirs: readonly string[]): Promise<void> {
+  const [first, ...others] = bundleDirs;
+  if (first === undefined) return;
   for (const [name, file] of Object.entries(LAZY_PACKAGES)) {
     await build({
       ...common,
       stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' },
-      outfile: join(bundleDir, file),
+      outfile: join(first, file),
     });
   }
+  for (const dir of others) await cp(join(first, 'vendor'), join(dir, 'vendor'), { recursive: true });
 }
 
 export interface BuildResult {
@@ -78,7 +85,6 @@ export async function buildAll(outDir = join(root, 'dist')): Promise<BuildResult
       outfile: file,
       plugins: [lazyPackages],
     });
-    await buildLazyPackages(join(outDir, fn.name));
     functions.push({ name: fn.name, file, inputs: Object.keys((result.metafile as Metafile).inputs) });
     // The bundle is CommonJS; say so in the code package itself, whatever package.json encloses it.
     await writeFile(join(outDir, fn.name, 'package.json'), '{ "type": "commonjs" }\n');
@@ -97,7 +103,7 @@ export async function buildAll(outDir = join(root, 'dist')): Promise<BuildResult
     banner: { js: '#!/usr/bin/env node' },
     plugins: [lazyPackages],
   });
-  await buildLazyPackages(join(outDir, 'cli'));
+  await placeLazyPackages([...functions.map((f) => dirname(f.file)), dirname(cli)]);
   return { functions, cli };
 }
 
