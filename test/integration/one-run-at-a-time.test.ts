@@ -81,5 +81,5 @@ describe('one run at a time', () => {
       body: string;
     };
     expect(after.statusCode).toBe(200);
-  });
+  }, 120_000); // a full rotation in this process: a loaded CI machine needs more than the default 30 s
 });
