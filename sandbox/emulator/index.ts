@@ -13,6 +13,7 @@ import { type AsyncAttempt, FcService, type FcInvocation, startFcApiServer } fro
 import type { FcContext, FcFunctionCode, FcFunctionSpec, FcHandler } from './fc-function-runner.js';
 import { type HttpTrigger, type HttpTriggerAuthType, startHttpTrigger } from './gateway.js';
 import { type ProductHandler, startRpcServer } from './rpc-server.js';
+import { ALIDNS_RATE_QUOTAS, RateQuotas } from './rate-quotas.js';
 import {
   DEFAULT_CERTIFICATE_QUOTA,
   type DomainExtensionInfo,
@@ -75,6 +76,11 @@ export interface EmulatorOptions {
   fcAccountId?: string;
   /** `context.region` of functions the emulator runs; default `cn-hangzhou`. */
   fcRegion?: string;
+  /**
+   * Refuse calls beyond Alidns's published per-API rate quotas with `Throttling.User` (rate-quotas.ts), as Alidns
+   * does; default true.
+   */
+  alidnsRateQuotas?: boolean;
   /** How long after AddDomainRecord answers a TXT record becomes visible (as on Alidns); default 0. */
   dnsPropagationDelayMs?: number;
   /**
@@ -216,6 +222,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     products,
     faults,
     calls,
+    rateQuotas: new RateQuotas(clock, options.alidnsRateQuotas === false ? {} : { alidns: ALIDNS_RATE_QUOTAS }),
   });
   const fc = new FcService({
     clock,

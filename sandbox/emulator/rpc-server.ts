@@ -6,6 +6,7 @@ import type { CredentialStore } from './credentials.js';
 import { ApiError, missingParameter } from './errors.js';
 import type { Faults } from './faults.js';
 import type { Params } from './params.js';
+import type { RateQuotas } from './rate-quotas.js';
 import { parseTimestamp, signatureMatches } from './signature.js';
 
 /** One emulated product, selected by the `Version` parameter. */
@@ -26,6 +27,8 @@ export interface RpcServerOptions {
   products: ReadonlyMap<string, ProductHandler>;
   faults: Faults;
   calls: CallLog;
+  /** Published per-API rate quotas, enforced before the call reaches its product. */
+  rateQuotas: RateQuotas;
 }
 
 export interface RpcServer {
@@ -170,6 +173,7 @@ async function handleRequest(
       );
     }
 
+    options.rateQuotas.admit(handler.product, action);
     const visible = redactParams(params);
     await options.faults.delay(handler.product, action, visible);
     const before = options.faults.failure(handler.product, action, visible, 'before');

@@ -1,3 +1,4 @@
+import type { ServerCertificate } from '../domain/certificate.js';
 import { isRotatorCertificate } from '../domain/tags.js';
 import { asRotatorError, CloudApiError } from '../errors.js';
 import { planPrune } from '../policy/retention.js';
@@ -11,18 +12,25 @@ export interface PruneResult {
 
 /**
  * No sprawl: deletes the rotator's own older certificates for one name that nothing in the region serves any more,
- * keeping the newest `retain`. References come from a fresh scan of every listener and domain extension, made right
- * before deleting, and SLB's own refusal (`CertificateAndPrivateKeyIsRefered`) is respected as a second line of
- * defence.
+ * keeping the newest `retain`. With `relist`, the certificates are listed again before anything is chosen, and only
+ * when the run's view holds more than `retain`. References come from a fresh scan of every listener and domain
+ * extension, made right before deleting, and SLB's own refusal (`CertificateAndPrivateKeyIsRefered`) is respected
+ * as a second line of defence.
  */
 export async function pruneOwnCertificates(
   region: RegionView,
   options: { name: string; currentId: string; retain: number; relist: boolean },
 ): Promise<PruneResult> {
-  const certificates = options.relist ? await region.freshCertificates() : await region.certificates();
-  const own = certificates.filter((c) => isRotatorCertificate(c, options.name));
   const result: PruneResult = { deleted: [], problems: [] };
-  if (own.filter((c) => c.serverCertificateId !== options.currentId).length <= options.retain) return result;
+  const surplus = (list: ServerCertificate[]) => {
+    const own = list.filter((c) => isRotatorCertificate(c, options.name));
+    return own.filter((c) => c.serverCertificateId !== options.currentId).length > options.retain ? own : undefined;
+  };
+  // The run's view (its own uploads and deletions applied) says whether anything could go: when nothing could, the
+  // region is not listed again. Only a run holding this certificate's lease adds certificates of its name.
+  if (!surplus(await region.certificates())) return result;
+  const own = surplus(options.relist ? await region.freshCertificates() : await region.certificates());
+  if (!own) return result;
   const plan = planPrune(own, {
     currentId: options.currentId,
     retain: options.retain,

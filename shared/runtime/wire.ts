@@ -27,12 +27,15 @@ export interface WireOptions {
 }
 
 /**
- * Requests per second per product when the configuration sets none. Neither SLB nor Alidns publishes its per-account
- * API rate limits in a form we could confirm (UNCONFIRMED): these stay well below what accounts commonly see, and
- * `Throttling` is still backed off when an account's limit is lower.
+ * Requests per second per product (at most this many in any one second) when the configuration sets none.
+ * - Alidns publishes its quotas per API and account ("API rate quota", alidns 2015-01-09, in Quota Center): 60/s for
+ *   AddDomainRecord and DeleteDomainRecord, 300/s for DescribeSubDomainRecords, 100/s for DescribeDomainRecords.
+ *   30 is half of the lowest of the calls made here, leaving the other half to whatever else the account runs.
+ * - SLB publishes no API rate quota (its quota page lists resource quotas only; UNCONFIRMED): 10 stays well below what
+ *   accounts commonly see. `Throttling` is backed off either way, when an account's limit is lower.
  */
 export const DEFAULT_SLB_REQUESTS_PER_SECOND = 10;
-export const DEFAULT_ALIDNS_REQUESTS_PER_SECOND = 5;
+export const DEFAULT_ALIDNS_REQUESTS_PER_SECOND = 30;
 
 /** The composition root: real adapters for the real cloud (or anything that speaks its protocol, via endpoints). */
 export function wireRotation(options: WireOptions): RunDependencies {

@@ -1,19 +1,27 @@
 /**
- * Spaces requests to one API product at least `1000 / requestsPerSecond` ms apart, across every caller sharing the
- * pacer. Concurrent certificates would otherwise send bursts that the provider answers with `Throttling`, and each
- * throttled request costs a backoff far longer than the spacing.
+ * Keeps requests to one API product within a rate quota of the form Alibaba Cloud publishes ("60/1(s)": at most N
+ * calls in one second), across every caller sharing the pacer: at most `requestsPerSecond` requests start in any
+ * window of one second. Requests within the quota go at once (a single certificate's few reads and writes never
+ * wait); a burst beyond it waits for the window to move on. Concurrent certificates would otherwise send bursts
+ * that the provider answers with `Throttling`, and each throttled request costs a backoff far longer than the wait.
+ *
+ * A rate below 1 allows one request per `1 / requestsPerSecond` seconds.
  */
 export class Pacer {
-  readonly #intervalMs: number;
+  /** Requests allowed per window. */
+  readonly #capacity: number;
+  readonly #windowMs: number;
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
-  #next = -Infinity;
+  /** Start times of the last `capacity` requests, oldest first; never decreasing, so callers go in call order. */
+  readonly #starts: number[] = [];
 
   constructor(requestsPerSecond: number, options: { now?: () => number; sleep?: (ms: number) => Promise<void> } = {}) {
-    if (!(requestsPerSecond > 0)) {
+    if (!(requestsPerSecond > 0) || !Number.isFinite(requestsPerSecond)) {
       throw new RangeError(`requestsPerSecond must be a positive number, not ${String(requestsPerSecond)}`);
     }
-    this.#intervalMs = 1000 / requestsPerSecond;
+    this.#capacity = Math.max(1, Math.floor(requestsPerSecond));
+    this.#windowMs = (this.#capacity * 1000) / requestsPerSecond;
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
@@ -21,8 +29,12 @@ export class Pacer {
   /** Resolves when the caller may send its request; the slot is reserved at call time, so callers go in call order. */
   async take(): Promise<void> {
     const now = this.#now();
-    const at = Math.max(now, this.#next);
-    this.#next = at + this.#intervalMs;
+    const latest = this.#starts.at(-1) ?? -Infinity;
+    // The window holding the last `capacity` starts must have moved past the oldest of them.
+    const oldest = this.#starts.length >= this.#capacity ? (this.#starts[0] ?? -Infinity) : -Infinity;
+    const at = Math.max(now, latest, oldest + this.#windowMs);
+    this.#starts.push(at);
+    if (this.#starts.length > this.#capacity) this.#starts.shift();
     if (at > now) await this.#sleep(at - now);
   }
 }

@@ -315,3 +315,52 @@ describe('AddDomainRecord answers before it publishes', () => {
     }
   });
 });
+
+describe("Alidns's published rate quotas", () => {
+  it('refuses the 61st AddDomainRecord within one second with Throttling.User, counts only accepted calls, and accepts again a second later', async () => {
+    // The emulator's clock, held still: every call below falls in the same second.
+    let now = Date.now();
+    const emu = await startEmulator({ tlsListeners: false, clock: () => now });
+    try {
+      emu.alidns.addZone('quota.example');
+      const dns = popClient(emu, 'alidns');
+      const add = (i: number) =>
+        call(dns, 'AddDomainRecord', { DomainName: 'quota.example', RR: `r${i}`, Type: 'TXT', Value: `v${i}` });
+      for (let i = 0; i < 60; i++) await add(i);
+      const refused = await expectCode(
+        callError(dns, 'AddDomainRecord', { DomainName: 'quota.example', RR: 'x', Type: 'TXT', Value: 'x' }),
+        'Throttling.User',
+      );
+      expect(refused.message).toMatch(/flow control/);
+      await expectCode(
+        callError(dns, 'AddDomainRecord', { DomainName: 'quota.example', RR: 'y', Type: 'TXT', Value: 'y' }),
+        'Throttling.User',
+      );
+      expect(emu.alidns.records('quota.example')).toHaveLength(60);
+      // Other actions have quotas of their own, and DescribeDomains none that is published.
+      const first = emu.alidns.records('quota.example')[0];
+      await call(dns, 'DeleteDomainRecord', { RecordId: first?.RecordId });
+      for (let i = 0; i < 5; i++) await call(dns, 'DescribeDomains', {});
+      now += 1000;
+      await add(100);
+      expect(emu.alidns.records('quota.example')).toHaveLength(60);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('can be turned off (alidnsRateQuotas: false)', async () => {
+    const now = Date.now();
+    const emu = await startEmulator({ tlsListeners: false, clock: () => now, alidnsRateQuotas: false });
+    try {
+      emu.alidns.addZone('free.example');
+      const dns = popClient(emu, 'alidns');
+      for (let i = 0; i < 70; i++) {
+        await call(dns, 'AddDomainRecord', { DomainName: 'free.example', RR: `r${i}`, Type: 'TXT', Value: `v${i}` });
+      }
+      expect(emu.alidns.records('free.example')).toHaveLength(70);
+    } finally {
+      await emu.close();
+    }
+  });
+});

@@ -110,10 +110,10 @@ export class AcmeCertificateAuthority implements CertificateAuthority {
       keyPem.catch(() => undefined); // awaited below; an order that fails first must not leave it unhandled
       const authzs = await step(debug, 'authorizations', subject, () => client.getAuthorizations(order));
 
-      await this.sweepStaleRecords(authzs, abandonedRecordsBefore, log);
-      signal?.throwIfAborted();
-
-      const todo = await this.placeRecords(client, authzs, placed, debug, log);
+      // Alongside the placing, not before it: the records this order places are newer than any cut-off the sweep
+      // applies, so it never removes them, and its listing costs no time of its own.
+      const sweep = this.sweepStaleRecords(authzs, abandonedRecordsBefore, log);
+      const todo = await this.placeRecords(client, authzs, placed, debug, log).finally(() => sweep);
       signal?.throwIfAborted();
       // When one record times out, stop polling for the others: they would keep the process busy for minutes.
       const waits = new AbortController();

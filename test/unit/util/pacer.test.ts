@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Pacer } from '../../../shared/util/pacer.js';
 
-/** A clock the test moves by hand; sleeps are recorded, not waited. */
+/** A clock the test moves by hand; a sleep moves it (as a real sleep would), and is recorded. */
 function fakeTime() {
   const clock = { t: 1_000_000, sleeps: [] as number[] };
   return {
@@ -16,27 +16,58 @@ function fakeTime() {
 }
 
 describe('Pacer', () => {
-  it('spaces concurrent requests 1/rate apart, the first at once', async () => {
+  it.each([
+    // [requests per second, callers at once, expected sleeps (ms from the call)]
+    [10, 10, []],
+    [10, 13, [1000, 1000, 1000]],
+    [3, 7, [1000, 1000, 1000, 2000]],
+    [2.5, 5, [800, 800, 1600]],
+    [0.5, 3, [2000, 4000]],
+  ])('at %s per second, %s callers at once: the ones beyond the quota wait %j', async (rate, callers, sleeps) => {
     const { clock, options } = fakeTime();
-    const pacer = new Pacer(10, options);
-    // Reserved at call time: five callers at once get slots 0, 100, 200, 300, 400 ms from now.
-    await Promise.all(Array.from({ length: 5 }, () => pacer.take()));
-    expect(clock.sleeps).toEqual([100, 200, 300, 400]);
+    const pacer = new Pacer(rate, options);
+    // Reserved at call time, in call order.
+    await Promise.all(Array.from({ length: callers }, () => pacer.take()));
+    expect(clock.sleeps).toEqual(sleeps);
   });
 
-  it('does not wait when requests are already further apart than the rate', async () => {
+  it('never lets more than the quota start in any one-second window', async () => {
     const { clock, options } = fakeTime();
-    const pacer = new Pacer(4, options);
+    const starts: number[] = [];
+    const pacer = new Pacer(5, {
+      now: options.now,
+      sleep: async (ms) => {
+        clock.t += ms;
+      },
+    });
+    // Callers arriving irregularly, some in bursts: 40 requests over a few seconds.
+    for (let i = 0; i < 40; i++) {
+      clock.t += [0, 0, 30, 450, 0, 120][i % 6] ?? 0;
+      await pacer.take();
+      starts.push(clock.t);
+    }
+    for (const s of starts) {
+      expect(starts.filter((t) => t >= s && t < s + 1000).length).toBeLessThanOrEqual(5);
+    }
+  });
+
+  it('does not wait when earlier requests have left the window', async () => {
+    const { clock, options } = fakeTime();
+    const pacer = new Pacer(2, options);
     await pacer.take();
-    clock.t += 300;
+    await pacer.take();
+    clock.t += 1000;
     await pacer.take();
     expect(clock.sleeps).toEqual([]);
     await pacer.take();
-    expect(clock.sleeps).toEqual([250]);
+    await pacer.take();
+    // The window now holds the starts at +1000 and +1000 (the third and fourth): the fifth waits for them to leave.
+    expect(clock.sleeps).toEqual([1000]);
   });
 
   it('refuses a rate that is not a positive number', () => {
     expect(() => new Pacer(0)).toThrow(/requestsPerSecond must be a positive number, not 0/);
     expect(() => new Pacer(Number.NaN)).toThrow(/not NaN/);
+    expect(() => new Pacer(Infinity)).toThrow(/not Infinity/);
   });
 });
