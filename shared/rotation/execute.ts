@@ -105,6 +105,22 @@ export async function executePlan(
     }
   };
   let lease: Lease | undefined;
+  /**
+   * Before each write that another run must not repeat (upload, moving the targets): this run must still hold its
+   * lease. One that outlived it may have been taken over, and the run that took it is ordering and moving now.
+   */
+  const stillLeased = (next: Stage) => {
+    if (!lease || !deps.leases) return;
+    // A tenth of the duration for the clocks of two processes (and the store's creation time) to disagree.
+    const margin = deps.leases.durationMs / 10;
+    if (deps.clock().getTime() < lease.expiresAt.getTime() - margin) return;
+    throw new RotatorError(
+      next,
+      `this run's lease ${lease.where} ran out at ${lease.expiresAt.toISOString()} (or is about to) before ${next}: ` +
+        'another run may have taken the certificate over, so this run changes nothing more; the next run continues',
+      { retryable: true, code: 'LeaseExpired' },
+    );
+  };
   try {
     if (plan.action === 'none') return run;
     log.info({ reason: plan.reason, code: plan.code }, 'certificate is due');
@@ -180,6 +196,7 @@ export async function executePlan(
       }
 
       enter('upload');
+      stillLeased('upload');
       run.current = await uploadOnce(deps.region, cert, issued, log);
 
       enter('compare');
@@ -192,6 +209,7 @@ export async function executePlan(
     const current = run.current;
 
     enter('deploy');
+    stillLeased('deploy');
     const bindings = plan.targets.map((t) => ({ target: t.target, serverCertificateId: t.from }));
     if (bindings.length === 0) {
       await prune(deps.region, cert, current, log, run, warn);

@@ -65,6 +65,8 @@ interface RotateOptions {
   /** Acts between the plan and its execution: another run. */
   meanwhile?: () => void | Promise<void>;
   challengeNamesShared?: boolean;
+  /** The executor's clock; default NOW, still. */
+  clock?: () => Date;
 }
 
 async function rotate(w: World, options: RotateOptions = {}): Promise<OutcomeRecord> {
@@ -94,7 +96,7 @@ async function rotate(w: World, options: RotateOptions = {}): Promise<OutcomeRec
       targets: slbTargetHandlers(region),
       certificateAuthority: async () => ca,
       wireProbe: options.probe ?? probeOf(w),
-      clock: () => NOW,
+      clock: options.clock ?? (() => NOW),
       sleep: async () => {},
       logger: silentLogger,
       ...(options.leases ? { leases: options.leases, leaseHolder: 'run-b' } : {}),
@@ -390,6 +392,46 @@ describe('the lease: one run per certificate across processes', () => {
       'remove r2',
     ]);
     expect(leaseValues(records)).toEqual([]);
+  });
+
+  it('a lease that ran out while the certificate was issued: failed before the upload, retryable, nothing written', async () => {
+    const w = world(5);
+    const records = memoryLeaseRecords(NOW);
+    let now = NOW;
+    const ca: CertificateAuthority = {
+      issue: async () => {
+        w.caCalls++;
+        // The order took longer than the lease, less the margin for clocks that disagree.
+        now = new Date(NOW.getTime() + DURATION * 0.9);
+        return w.issued;
+      },
+    };
+    const r = await rotateLeased(w, records, { ca, clock: () => now });
+    expect(r).toMatchObject({ outcome: 'failed', stage: 'upload', errorCode: 'LeaseExpired', retryable: true });
+    expect(r.reason).toMatch(/this run's lease _slb-cert-rotator-lease\.example\.com ran out at .* before upload/);
+    expect(w.caCalls).toBe(1);
+    expect(w.lb.writes()).toEqual([]);
+  });
+
+  it('a lease that ran out before the targets move: failed at deploy, nothing moved', async () => {
+    const w = world(5);
+    // An earlier run's upload, resumed: nothing is ordered, the next write is the move.
+    w.lb.certificates.push(aServerCertificate({ id: 'earlier', own: 'shop', notBefore: days(0), notAfter: days(90) }));
+    const records = memoryLeaseRecords(NOW);
+    const times = [NOW];
+    const r = await rotateLeased(w, records, { clock: () => times.shift() ?? new Date(NOW.getTime() + DURATION) });
+    expect(r).toMatchObject({ outcome: 'failed', stage: 'deploy', errorCode: 'LeaseExpired', retryable: true });
+    expect(w.lb.writes()).toEqual([]);
+    expect(w.lb.serving('lb-1:443')).toBe('old');
+  });
+
+  it('a lease with more than its margin left: the upload and the move go ahead', async () => {
+    const w = world(5);
+    const records = memoryLeaseRecords(NOW);
+    const later = new Date(NOW.getTime() + DURATION * 0.89);
+    const times = [NOW];
+    const r = await rotateLeased(w, records, { clock: () => times.shift() ?? later });
+    expect(r.outcome).toBe('rotated');
   });
 
   it('a failed rotation still releases the lease', async () => {
