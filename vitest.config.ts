@@ -18,7 +18,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     teardownTimeout: 10_000,
-    // Child processes (forks) isolate process-wide state: acme-client's logger and axios defaults, env, signals.
+    // Child processes (forks): the test process's own state (acme-client's logger and axios defaults, env, signals)
+    // stays out of the runner's.
     pool: 'forks',
     // Integration files spend most of their time waiting on Pebble, DNS polls and child processes, not on the CPU:
     // vitest's default (cores − 1, so one worker on a 2-core machine) runs them one after another.
@@ -40,6 +41,11 @@ export default defineConfig({
           exclude: SHARED_MODULES,
           // Builds the function and CLI bundles once for the run (test/support/bundles.ts hands them out).
           globalSetup: ['test/global-setup.ts'],
+          // A worker keeps its modules from one file to the next (product, emulator, pop-core, acme-client): loading
+          // them again for each of ~100 files was a third of the suite's CPU. Integration files share no module state
+          // they change (no vi.mock, no env or signal handlers of their own; test/support keeps per-process pools by
+          // design), and each starts its own emulator and servers.
+          isolate: false,
         },
       },
     ],
