@@ -101,6 +101,7 @@ async function coordinate(
   rotator: Rotator,
   config: Awaited<ReturnType<typeof configFor>>,
 ) {
+  const started = Date.now();
   const force = request.force === true;
   const selected = selectCertificates(config, request.certificates);
   const timeoutSeconds = context.function?.timeout ?? 900;
@@ -138,6 +139,11 @@ async function coordinate(
     invoker,
     write: fanoutLineWriter(1),
     clock: () => new Date(),
+  });
+  await rotator.afterFanout({
+    certificates: dueCertificates(plan).size,
+    ok: record.ok,
+    durationMs: Date.now() - started,
   });
   if (!record.ok) {
     // Failing the invocation makes Function Compute retry it; the retry skips the partitions already started.

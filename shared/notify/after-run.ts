@@ -17,6 +17,14 @@ export interface AfterRunInput {
   logger: Logger;
   /** How the watched endpoints are checked (tests shorten the time-out). */
   watchOptions?: Omit<CheckWatchListOptions, 'now'>;
+  /**
+   * Which part of a run this is. `run` (default): a whole run. A fanned-out run is a `coordinator` (it started the
+   * workers; `result` has no records and its summary's `ok` says whether every partition started) and one `worker`
+   * per partition. The coordinator checks the watch list and pings the heartbeat; each worker alerts about its own
+   * certificates and pings only the failure URL, only when its partition was not ok: a worker that succeeded after
+   * another failed must not turn the monitor green again.
+   */
+  role?: 'run' | 'coordinator' | 'worker';
 }
 
 export interface AfterRunResult {
@@ -35,7 +43,9 @@ export interface AfterRunResult {
  */
 export async function afterRun(input: AfterRunInput): Promise<AfterRunResult> {
   const { result, clock, logger } = input;
-  const watched = input.watch?.length ? await checkWatchList(input.watch, { ...input.watchOptions, now: clock() }) : [];
+  const role = input.role ?? 'run';
+  const watch = role === 'worker' ? undefined : input.watch;
+  const watched = watch?.length ? await checkWatchList(watch, { ...input.watchOptions, now: clock() }) : [];
   const notified = await notifyRun({
     records: result.records,
     summary: result.summary,
@@ -44,6 +54,9 @@ export async function afterRun(input: AfterRunInput): Promise<AfterRunResult> {
     clock,
     logger,
   });
-  const heartbeat = await sendHeartbeat({ heartbeat: input.heartbeat, ok: result.summary.ok, logger });
+  const heartbeat =
+    role === 'worker' && result.summary.ok
+      ? 'skipped'
+      : await sendHeartbeat({ heartbeat: input.heartbeat, ok: result.summary.ok, logger });
   return { watched, notified, heartbeat };
 }

@@ -4,6 +4,7 @@ import type { OutcomeSink } from '../log/outcome-sink.js';
 import type { RunPlan } from '../plan/types.js';
 import { planRun, type RunRequest, type RunResult, runRotation } from '../rotation/run-rotation.js';
 import { afterRun } from '../notify/after-run.js';
+import { summarize } from '../rotation/outcome.js';
 import { statusRun } from '../status/status-run.js';
 import type { StatusReport } from '../status/types.js';
 import type { CredentialsProvider } from './credentials.js';
@@ -29,8 +30,13 @@ export interface Rotator {
   plan(request: PlanRequest): Promise<RunPlan>;
   /** Every managed certificate: where it is served, expiry, renewAt, state. Reads only. */
   status(request: StatusRequest): Promise<StatusReport>;
-  /** A rotation run. */
+  /** A rotation run, then its alert and heartbeat. A run whose trigger is `fanout` is a worker of a fanned-out run. */
   run(request: RunRequest): Promise<RunResult>;
+  /**
+   * A coordinator that handed the run to workers: checks the watch list (alerting about it) and pings the heartbeat,
+   * the failure URL when a partition could not be started. The workers alert about their own certificates.
+   */
+  afterFanout(input: { certificates: number; ok: boolean; durationMs: number }): Promise<void>;
 }
 
 export interface ComposeOptions {
@@ -49,6 +55,13 @@ export const DEFAULT_OVERDUE_AFTER_DAYS = 3;
 export function composeRotator(options: ComposeOptions): Rotator {
   const deps = wireRotation(options);
   const { config } = options;
+  const after = {
+    watch: config.watch,
+    alerts: config.alerts,
+    heartbeat: config.heartbeat,
+    clock: options.clock ?? (() => new Date()),
+    logger: options.logger,
+  };
   return {
     plan: (request) => planRun(config, request, deps),
     status: (request) =>
@@ -62,15 +75,12 @@ export function composeRotator(options: ComposeOptions): Rotator {
       ),
     async run(request) {
       const result = await runRotation(config, request, deps);
-      await afterRun({
-        watch: config.watch,
-        alerts: config.alerts,
-        heartbeat: config.heartbeat,
-        result,
-        clock: options.clock ?? (() => new Date()),
-        logger: options.logger,
-      });
+      await afterRun({ ...after, result, role: request.trigger === 'fanout' ? 'worker' : 'run' });
       return result;
+    },
+    async afterFanout({ certificates, ok, durationMs }) {
+      const summary = { ...summarize([], 'timer', durationMs), certificates, ok };
+      await afterRun({ ...after, result: { records: [], summary }, role: 'coordinator' });
     },
   };
 }

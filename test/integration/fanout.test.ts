@@ -22,6 +22,7 @@ import { sandboxConfigYaml } from '../../sandbox/world.js';
 import type { FanoutRecord } from '../../shared/fleet/fanout-record.js';
 import { builtBundles } from '../support/bundles.js';
 import { pebbleEnv } from '../support/env.js';
+import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.js';
 
 const FN = 'slb-cert-rotator';
 const ZONE = 'fanout.test';
@@ -33,6 +34,8 @@ const TIMER_EVENT = JSON.stringify({
 
 let emu: Emulator;
 let dir: string;
+/** Receives the heartbeat: the coordinator's ping, and a worker's only when it fails. */
+let sink: WebhookSink;
 const seeded: FleetListener[] = [];
 /** Holds the victim worker inside its first listener move, so the kill lands mid-run (after its upload). */
 let hold: FaultHandle | undefined;
@@ -84,13 +87,14 @@ beforeAll(async () => {
       seeded.push({ name, region, loadBalancerId: lbId, port });
     }
   })();
+  sink = await startWebhookSink({ heartbeat: { token: 'fleet-heartbeat' } });
   const configFile = join(dir, 'rotator.yaml');
   await writeFile(
     configFile,
-    sandboxConfigYaml({ ...ca }, fleetCertificates(seeded, ZONE), { wireSettleSeconds: 2 }).replace(
+    `${sandboxConfigYaml({ ...ca }, fleetCertificates(seeded, ZONE), { wireSettleSeconds: 2 }).replace(
       'propagationTimeoutSeconds: 30',
       'propagationTimeoutSeconds: 20',
-    ),
+    )}\nheartbeat:\n  url: { env: ROTATOR_HEARTBEAT_URL }\n`,
   );
   const bundle = built.functions.find((f) => f.name === 'rotate')?.file as string;
   emu.fc.registerFunction({
@@ -107,6 +111,7 @@ beforeAll(async () => {
         ROTATOR_FANOUT: 'always',
         ROTATOR_FANOUT_MAX_PER_WORKER: '2',
         ROTATOR_LOG_LEVEL: 'warn',
+        ROTATOR_HEARTBEAT_URL: sink.urls.heartbeat,
       },
     },
   });
@@ -114,6 +119,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await emu?.close();
+  await sink?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -198,6 +204,12 @@ describe('fan-out through Function Compute', () => {
     for (const n of ['f1', 'f2'])
       expect(['rotated', 'not-due', 'skipped lease.rotated-meanwhile']).toContain(outcome.get(n));
     expect(rotated.filter((r) => r.outcome === 'failed')).toEqual([]);
+    // The heartbeat: one success ping per coordinator invocation (both started every partition), none from the
+    // workers, which all ended ok (the killed attempt died before it could ping anything).
+    expect(sink.calls.filter((c) => c.platform === 'heartbeat').map((c) => c.path)).toEqual([
+      '/ping/fleet-heartbeat',
+      '/ping/fleet-heartbeat',
+    ]);
   }, 150_000);
 
   it('a malformed worker event fails the invocation with a message naming the field, and runs nothing', async () => {

@@ -444,3 +444,80 @@ describe('afterRun: watched endpoints', () => {
     ]);
   });
 });
+
+describe('afterRun in a fanned-out run: coordinator and workers', () => {
+  const watchOf = (port: number) => [
+    { endpoint: `127.0.0.1:${port}`, host: '127.0.0.1', port, servername: 'partner.test', expiryWarningDays: 14 },
+  ];
+
+  it('the coordinator checks the watch list and pings; a worker that succeeded neither checks it nor pings; a worker that failed alerts about its own certificates and pings /fail', async () => {
+    const s = await startSink();
+    const log = capturedLogger();
+    const port = await closedPort();
+    const common = {
+      watch: watchOf(port),
+      alerts: {
+        expiryWarningDays: 14,
+        channels: [{ type: 'webhook' as const, url: s.urls.webhook, secret: SECRETS.webhookSecret }],
+      },
+      heartbeat: { url: s.urls.heartbeat },
+      clock: () => new Date(),
+      logger: log.logger,
+      watchOptions: { timeoutMs: 2000 },
+    };
+    const pings = () => s.calls.filter((c) => c.platform === 'heartbeat').map((c) => c.path);
+    const alerts = () => s.calls.filter((c) => c.platform === 'webhook').map((c) => c.body as AlertMessage);
+
+    // The coordinator: every partition started.
+    const coordinator = await afterRun({
+      ...common,
+      result: { records: [], summary: { ...summaryOf([]), trigger: 'timer', certificates: 3 } },
+      role: 'coordinator',
+    });
+    expect(coordinator.watched.map((w) => w.state)).toEqual(['unreachable']);
+    expect(alerts().map((a) => [a.items.length, a.watch.map((w) => w.code)])).toEqual([[0, ['watch.unreachable']]]);
+    expect(pings()).toEqual([`/ping/${SECRETS.heartbeatToken}`]);
+
+    // A worker whose certificates all rotated: no watch check, no alert, no ping.
+    const fine = [record('shop', 'rotated', { now: new Date() })];
+    const ok = await afterRun({
+      ...common,
+      result: { records: fine, summary: summaryOf(fine, 'fanout') },
+      role: 'worker',
+    });
+    expect(ok.watched).toEqual([]);
+    expect(ok.heartbeat).toBe('skipped');
+    expect(alerts()).toHaveLength(1);
+    expect(pings()).toHaveLength(1);
+
+    // A worker with a failure: its own alert (no watch items) and the failure ping.
+    const bad = [record('blog', 'failed', { now: new Date() })];
+    const failed = await afterRun({
+      ...common,
+      result: { records: bad, summary: summaryOf(bad, 'fanout') },
+      role: 'worker',
+    });
+    expect(failed.watched).toEqual([]);
+    expect(failed.heartbeat).toBe('sent');
+    expect(alerts()[1]).toMatchObject({
+      items: [expect.objectContaining({ code: 'outcome.failed', certificate: 'blog' })],
+      watch: [],
+    });
+    expect(pings()).toEqual([`/ping/${SECRETS.heartbeatToken}`, `/ping/${SECRETS.heartbeatToken}/fail`]);
+  });
+
+  it('a coordinator that could not start every partition pings /fail', async () => {
+    const s = await startSink();
+    const log = capturedLogger();
+    await afterRun({
+      watch: undefined,
+      alerts: undefined,
+      heartbeat: { url: s.urls.heartbeat },
+      result: { records: [], summary: { ...summaryOf([]), ok: false } },
+      clock: () => new Date(),
+      logger: log.logger,
+      role: 'coordinator',
+    });
+    expect(s.calls.map((c) => c.path)).toEqual([`/ping/${SECRETS.heartbeatToken}/fail`]);
+  });
+});
