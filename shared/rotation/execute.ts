@@ -105,6 +105,7 @@ export async function executePlan(
     }
   };
   let lease: Lease | undefined;
+  let releaseUpload = () => {};
   /**
    * Before each write that another run must not repeat (upload, moving the targets): this run must still hold its
    * lease. One that outlived it may have been taken over, and the run that took it is ordering and moving now.
@@ -174,7 +175,7 @@ export async function executePlan(
       run.resumed = true;
     } else {
       enter('preflight');
-      await ensureQuota(deps.region, cert, plan, settings.certificateQuota, warn);
+      releaseUpload = await ensureQuota(deps.region, cert, plan, settings.certificateQuota, warn);
 
       enter('issue');
       const ca = await deps.certificateAuthority();
@@ -289,6 +290,8 @@ export async function executePlan(
     log.error({ err: run.failure }, 'rotation failed');
     return run;
   } finally {
+    // Held to the end, not only to the upload: the room others wait for is made by the pruning after the move.
+    releaseUpload();
     if (lease && deps.leases) {
       try {
         await deps.leases.release(lease);
@@ -347,33 +350,48 @@ export function stopReason(signal: AbortSignal | undefined): string {
   return interruptionOf(signal) ?? 'the invocation ran out of time';
 }
 
-/** Before ordering: the upload must fit the region's quota. Makes room from the rotator's own old certificates first. */
+/**
+ * Before ordering: the upload must fit the region's quota, counting the uploads that certificates rotated at the
+ * same time have reserved. Makes room from the rotator's own old certificates first; when the region is full only
+ * because of those reservations, waits for them (their certificates upload, then prune what they replaced). Returns
+ * this certificate's reservation.
+ */
 async function ensureQuota(
   region: RegionView,
   cert: ManagedCertificate,
   plan: CertificatePlan,
   quota: number,
   warn: (w: string) => void,
-): Promise<void> {
-  // Earlier certificates of this run may have uploaded since the plan was made: count what the region holds now.
-  const before = (await region.certificates()).length;
-  if (before < quota) return;
-  const pruned = await pruneOwnCertificates(region, {
-    name: cert.name,
-    currentId: plan.previous?.serverCertificateId ?? '',
-    retain: 0,
-    relist: false,
-  });
-  for (const p of pruned.problems) warn(p);
-  const count = before - pruned.deleted.length;
-  if (count >= quota) {
-    throw new RotatorError(
-      'preflight',
-      `${cert.region} holds ${count} server certificates and its quota is ${quota}: the new certificate would exceed it. ` +
-        'Delete certificates nothing uses, or raise slb_quota_certs_num in Quota Center and slb.certificateQuota in the configuration',
-      { code: 'QuotaWouldBeExceeded' },
-    );
+): Promise<() => void> {
+  let pruned = false;
+  for (;;) {
+    // Earlier certificates of this run may have uploaded since the plan was made: count what the region holds now.
+    // No await between the count and the reservation: certificates running at the same time see each other's.
+    const count = (await region.certificates()).length;
+    if (count + region.reservedUploads < quota) return region.reserveUpload();
+    if (!pruned) {
+      pruned = true;
+      const result = await pruneOwnCertificates(region, {
+        name: cert.name,
+        currentId: plan.previous?.serverCertificateId ?? '',
+        retain: 0,
+        relist: false,
+      });
+      for (const p of result.problems) warn(p);
+      continue;
+    }
+    if (region.reservedUploads === 0) throw quotaExceeded(cert, count, quota);
+    await region.slotsChange();
   }
+}
+
+function quotaExceeded(cert: ManagedCertificate, count: number, quota: number): RotatorError {
+  return new RotatorError(
+    'preflight',
+    `${cert.region} holds ${count} server certificates and its quota is ${quota}: the new certificate would exceed it. ` +
+      'Delete certificates nothing uses, or raise slb_quota_certs_num in Quota Center and slb.certificateQuota in the configuration',
+    { code: 'QuotaWouldBeExceeded' },
+  );
 }
 
 /**

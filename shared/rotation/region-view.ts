@@ -14,6 +14,9 @@ export class RegionView {
   #scan: Promise<RegionInventory> | undefined;
   #loadBalancers: Promise<Map<string, LoadBalancerInfo>> | undefined;
   readonly #extensions = new Map<string, Promise<DomainExtensionInfo[]>>();
+  /** Uploads that certificates of this run have room for but have not made yet (see reserveUpload). */
+  #reservedUploads = 0;
+  #slotWaiters: (() => void)[] = [];
 
   constructor(lb: LoadBalancerService) {
     this.lb = lb;
@@ -99,6 +102,39 @@ export class RegionView {
     return this.#scan;
   }
 
+  /**
+   * Room for one upload under the region's certificate quota, held from the quota check until the certificate's
+   * execution ends (its upload is listed by then, and what it replaced pruned): certificates rotated at the same
+   * time each count the others' uploads, so together they never exceed the quota. While held, an upload that was
+   * made counts twice (listed and reserved): others wait a little longer, never past the quota. Returns the release,
+   * safe to call more than once.
+   */
+  reserveUpload(): () => void {
+    this.#reservedUploads++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#reservedUploads--;
+      this.#slotsChanged();
+    };
+  }
+
+  get reservedUploads(): number {
+    return this.#reservedUploads;
+  }
+
+  /** Resolves at the next release of a reservation or deletion of a certificate: when room may have appeared. */
+  slotsChange(): Promise<void> {
+    return new Promise((resolve) => this.#slotWaiters.push(resolve));
+  }
+
+  #slotsChanged(): void {
+    const waiters = this.#slotWaiters;
+    this.#slotWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
   recordUpload(certificate: ServerCertificate): void {
     this.#apply((list) =>
       list.some((c) => c.serverCertificateId === certificate.serverCertificateId) ? list : [...list, certificate],
@@ -107,6 +143,7 @@ export class RegionView {
 
   recordDeletion(serverCertificateId: string): void {
     this.#apply((list) => list.filter((c) => c.serverCertificateId !== serverCertificateId));
+    this.#slotsChanged();
   }
 
   recordBinding(target: Target, serverCertificateId: string): void {

@@ -1,14 +1,10 @@
-import type { RotatorConfig } from '../config/types.js';
-import type { Logger } from '../log/logger.js';
-import type { OutcomeSink } from '../log/outcome-sink.js';
 import type { RunPlan } from '../plan/types.js';
 import { planRun, type RunRequest, type RunResult, runRotation } from '../rotation/run-rotation.js';
 import { afterRun } from '../notify/after-run.js';
 import { summarize } from '../rotation/outcome.js';
 import { statusRun } from '../status/status-run.js';
 import type { StatusReport } from '../status/types.js';
-import type { CredentialsProvider } from './credentials.js';
-import { wireRotation } from './wire.js';
+import { type WireOptions, wireRotation } from './wire.js';
 
 /** What a caller may ask to see: the same selection as a run. */
 export interface PlanRequest {
@@ -39,14 +35,7 @@ export interface Rotator {
   afterFanout(input: { certificates: number; ok: boolean; durationMs: number }): Promise<void>;
 }
 
-export interface ComposeOptions {
-  config: RotatorConfig;
-  env: Readonly<Record<string, string | undefined>>;
-  credentials: CredentialsProvider;
-  logger: Logger;
-  sink: OutcomeSink;
-  clock?: () => Date;
-}
+export type ComposeOptions = WireOptions;
 
 /** Due for longer than this is `overdue` in the status: three missed daily runs. */
 export const DEFAULT_OVERDUE_AFTER_DAYS = 3;

@@ -51,12 +51,14 @@ export function wireRotation(options: WireOptions): RunDependencies {
     credentials,
     pacer: new Pacer(config.dns.requestsPerSecond ?? DEFAULT_ALIDNS_REQUESTS_PER_SECOND),
   });
+  // One provider for the leases and the challenge records: the account's zones are listed once per run.
+  const dns = new AlidnsProvider(alidns, config.dns.ttl);
   // Absent: the client's own default (DEFAULT_CONFIGURING_WAIT_MS).
   const configuringWaitSeconds = config.slb.configuringWaitSeconds;
   return {
     // A lease per certificate, as TXT records in the certificate's own Alidns zone (alidns-lease.ts says why).
     leases: new RecordLeaseStore(
-      new AlidnsLeaseRecords(alidns, config.dns.ttl),
+      new AlidnsLeaseRecords(alidns, dns, config.dns.ttl),
       (config.dns.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000,
     ),
     loadBalancer: (regionId) =>
@@ -71,7 +73,6 @@ export function wireRotation(options: WireOptions): RunDependencies {
         }),
       ),
     certificateAuthority: async (): Promise<CertificateAuthority> => {
-      const dns = new AlidnsProvider(alidns, config.dns.ttl);
       const [{ AcmeCertificateAuthority }, { AuthoritativePropagationChecker }] = await Promise.all([
         import('../adapters/acme/acme-certificate-authority.js'),
         import('../adapters/dns/authoritative-propagation.js'),

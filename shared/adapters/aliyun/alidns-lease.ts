@@ -14,21 +14,22 @@
 import { CloudApiError } from '../../errors.js';
 import type { LeaseRecordEntry } from '../../lease/lease-records.js';
 import type { LeaseRecords } from '../../lease/record-lease-store.js';
-import { AlidnsProvider } from './alidns-provider.js';
+import type { AlidnsProvider } from './alidns-provider.js';
 import type { AliyunRpcClient } from './rpc-client.js';
 
 export class AlidnsLeaseRecords implements LeaseRecords {
-  readonly #dns: AlidnsProvider;
-
+  /**
+   * `dns`: the run's challenge-record provider, for its zone lookup (cached: the zones are listed once per run) and
+   * its listing and removal by RecordId.
+   */
   constructor(
     private readonly rpc: AliyunRpcClient,
+    private readonly dns: AlidnsProvider,
     private readonly ttl = 600,
-  ) {
-    this.#dns = new AlidnsProvider(rpc, ttl);
-  }
+  ) {}
 
   async create(name: string, value: string): Promise<{ id: string } | 'duplicate'> {
-    const zone = await this.#dns.zoneOf(name);
+    const zone = await this.dns.zoneOf(name);
     const rr = name === zone ? '@' : name.slice(0, -(zone.length + 1));
     try {
       // Not idempotent, and deliberately not retried after a lost answer: a lock created by a call whose answer was
@@ -49,12 +50,12 @@ export class AlidnsLeaseRecords implements LeaseRecords {
   }
 
   async list(name: string): Promise<LeaseRecordEntry[]> {
-    const records = await this.#dns.listTxtRecords(name);
+    const records = await this.dns.listTxtRecords(name);
     return records.map((r) => ({ id: r.recordId, value: r.value, createdAt: r.createdAt }));
   }
 
   async remove(name: string, id: string): Promise<void> {
     // Only the RecordId is sent: the name is for the message when the removal fails.
-    await this.#dns.removeTxtRecord({ fqdn: name, value: '', zone: '', recordId: id });
+    await this.dns.removeTxtRecord({ fqdn: name, value: '', zone: '', recordId: id });
   }
 }

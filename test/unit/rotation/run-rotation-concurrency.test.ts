@@ -64,7 +64,13 @@ function fleet(count: number, daysLeft: number) {
   return { certs, lb: memoryLoadBalancer({ certificates: old, listeners }) };
 }
 
-function configOf(certs: ManagedCertificate[], run: { concurrency?: number; maxNewOrdersPerRun?: number } = {}) {
+interface RunSettings {
+  concurrency?: number;
+  maxNewOrdersPerRun?: number;
+  certificateQuota?: number;
+}
+
+function configOf(certs: ManagedCertificate[], run: RunSettings = {}) {
   const config: RotatorConfig = {
     acme: {
       directoryUrl: 'https://ca.invalid/dir',
@@ -75,7 +81,7 @@ function configOf(certs: ManagedCertificate[], run: { concurrency?: number; maxN
       ...(run.maxNewOrdersPerRun ? { maxNewOrdersPerRun: run.maxNewOrdersPerRun } : {}),
     },
     dns: { propagationTimeoutSeconds: 60, ttl: 600 },
-    slb: { certificateQuota: 100, verifyOnWire: false, wireSettleSeconds: 0 },
+    slb: { certificateQuota: run.certificateQuota ?? 100, verifyOnWire: false, wireSettleSeconds: 0 },
     certificates: certs,
     ...(run.concurrency ? { run: { concurrency: run.concurrency } } : {}),
   };
@@ -109,7 +115,7 @@ async function run(
   certs: ManagedCertificate[],
   lb: MemoryLoadBalancer,
   ca: ReturnType<typeof slowCa>,
-  settings: { concurrency?: number; maxNewOrdersPerRun?: number } = {},
+  settings: RunSettings = {},
 ) {
   const sink = memorySink();
   const result = await runRotation(
@@ -217,5 +223,37 @@ describe('runRotation with concurrency', () => {
     expect(summary.ok).toBe(false);
     // Nothing was written for the certificates that were not ordered.
     expect(lb.writes().filter((w) => w.startsWith('UploadServerCertificate'))).toHaveLength(2);
+  });
+
+  it('certificates rotated at the same time never take the region past its quota: they wait for room', async () => {
+    // 5 certificates in a region that holds their 5 old ones and allows 7: two uploads fit at once.
+    const { certs, lb } = fleet(5, 3);
+    const noneKept = certs.map((c) => ({ ...c, retain: 0 }));
+    let peak = lb.certificates.length;
+    const upload = lb.uploadServerCertificate.bind(lb);
+    lb.uploadServerCertificate = async (request) => {
+      const uploaded = await upload(request);
+      peak = Math.max(peak, lb.certificates.length);
+      return uploaded;
+    };
+    const ca = slowCa();
+    const { records } = await run(noneKept, lb, ca, { concurrency: 5, certificateQuota: 7 });
+    // Each waited for room that an earlier one made by pruning the certificate it replaced.
+    expect(records.map((r) => r.outcome)).toEqual(['rotated', 'rotated', 'rotated', 'rotated', 'rotated']);
+    expect(peak).toBeLessThanOrEqual(7);
+    expect(ca.stats.maxInFlight).toBeLessThanOrEqual(2);
+  });
+
+  it('a region full of certificates nothing frees: the ones that do not fit fail at preflight, none is ordered', async () => {
+    // retain 1: the replaced certificates stay, so no room appears during the run.
+    const { certs, lb } = fleet(4, 3);
+    const ca = slowCa();
+    const { records } = await run(certs, lb, ca, { concurrency: 4, certificateQuota: 6 });
+    expect(records.filter((r) => r.outcome === 'rotated')).toHaveLength(2);
+    const refused = records.filter((r) => r.outcome === 'failed');
+    expect(refused).toHaveLength(2);
+    for (const r of refused) expect(r).toMatchObject({ stage: 'preflight', errorCode: 'QuotaWouldBeExceeded' });
+    expect(ca.stats.orders).toHaveLength(2);
+    expect(lb.certificates).toHaveLength(6);
   });
 });
