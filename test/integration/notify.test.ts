@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../shared/log/logger.js';
 import type { AlertMessage } from '../../shared/notify/alert.js';
+import type { OutcomeRecord } from '../../shared/rotation/outcome.js';
 import { afterRun } from '../../shared/notify/after-run.js';
 import { sendHeartbeat } from '../../shared/notify/heartbeat.js';
 import { notifyRun } from '../../shared/notify/notify-run.js';
@@ -479,24 +480,16 @@ describe('afterRun in a fanned-out run: coordinator and workers', () => {
     expect(pings()).toEqual([`/ping/${SECRETS.heartbeatToken}`]);
 
     // A worker whose certificates all rotated: no watch check, no alert, no ping.
-    const fine = [record('shop', 'rotated', { now: new Date() })];
-    const ok = await afterRun({
-      ...common,
-      result: { records: fine, summary: summaryOf(fine, 'fanout') },
-      role: 'worker',
-    });
+    const worker = (records: OutcomeRecord[]) =>
+      afterRun({ ...common, result: { records, summary: summaryOf(records, 'fanout') }, role: 'worker' });
+    const ok = await worker([record('shop', 'rotated', { now: new Date() })]);
     expect(ok.watched).toEqual([]);
     expect(ok.heartbeat).toBe('skipped');
     expect(alerts()).toHaveLength(1);
     expect(pings()).toHaveLength(1);
 
     // A worker with a failure: its own alert (no watch items) and the failure ping.
-    const bad = [record('blog', 'failed', { now: new Date() })];
-    const failed = await afterRun({
-      ...common,
-      result: { records: bad, summary: summaryOf(bad, 'fanout') },
-      role: 'worker',
-    });
+    const failed = await worker([record('blog', 'failed', { now: new Date() })]);
     expect(failed.watched).toEqual([]);
     expect(failed.heartbeat).toBe('sent');
     expect(alerts()[1]).toMatchObject({
