@@ -28,8 +28,9 @@ export async function pruneOwnCertificates(
   };
   // The run's view (its own uploads and deletions applied) says whether anything could go: when nothing could, the
   // region is not listed again. Only a run holding this certificate's lease adds certificates of its name.
-  if (!surplus(await region.certificates())) return result;
-  const own = surplus(options.relist ? await region.freshCertificates() : await region.certificates());
+  const viewed = surplus(await region.certificates());
+  if (!viewed) return result;
+  const own = options.relist ? surplus(await region.freshCertificates()) : viewed;
   if (!own) return result;
   const plan = planPrune(own, {
     currentId: options.currentId,
