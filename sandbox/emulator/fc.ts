@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { listen } from './listen.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { CredentialStore } from './credentials.js';
 import { ApiError } from './errors.js';
 import { type FcFunctionSpec, type RunResult, runFunction } from './fc-function-runner.js';
@@ -154,10 +155,10 @@ export class FcService {
       // FC answers 202 before the function starts: let the response go out first.
       await new Promise((r) => setImmediate(r));
       // As FC's async system does: a failed run (an error, a time-out, a crashed process) is run again with the
-      // same event and request id, up to maxAsyncRetryAttempts more times. FC waits between retries; the emulator
-      // does not, to keep tests fast. maxAsyncEventAgeInSeconds is not emulated.
+      // same event and request id, up to maxAsyncRetryAttempts more times. maxAsyncEventAgeInSeconds is not emulated.
       const retries = spec.maxAsyncRetryAttempts ?? this.options.maxAsyncRetryAttempts ?? 3;
       for (let attempt = 1; attempt <= 1 + retries; attempt++) {
+        if (attempt > 1 && !(await this.#retryDelay(attempt - 1))) break;
         const kill = new AbortController();
         const when = this.options.killAsyncAttempt?.({
           requestId: inv.requestId,
@@ -178,6 +179,18 @@ export class FcService {
     this.#running.add(run);
     void run.finally(() => this.#running.delete(run));
     return structuredClone(inv);
+  }
+
+  /**
+   * Waits before the n-th retry; false when the emulator stopped meanwhile. FC documents its schedule only for the
+   * failures it retries for up to 5 hours (concurrency limit, system error): the first retry 0.5 s after the
+   * failure, then 1, 2, 4, 8 s and so on. For a function's own error it documents the count, not the wait, so the same
+   * schedule is used here (UNCONFIRMED). Retrying at once would be kinder than FC: a killed attempt's last request,
+   * still being served, would then meet its retry far more often than it can in the service.
+   */
+  async #retryDelay(retry: number): Promise<boolean> {
+    await delay(500 * 2 ** (retry - 1), undefined, { signal: this.#stop.signal }).catch(() => undefined);
+    return !this.#stop.signal.aborted;
   }
 
   /** Runs to the end and returns the finished invocation. */

@@ -3,7 +3,7 @@ import { describeTarget, type ServerCertificate, type TargetBinding } from '../d
 import { ariCertIdOf, isRotatorCertificate } from '../domain/tags.js';
 import { factsOf } from '../policy/current-certificate.js';
 import { decideRenewal } from '../policy/renewal.js';
-import { findResumable } from '../policy/resume.js';
+import { findResumable, spreadKeyOf } from '../policy/resume.js';
 import { planPrune } from '../policy/retention.js';
 import type { RenewalWindow } from '../ports/renewal-info.js';
 import type { CertificateRef } from '../rotation/outcome.js';
@@ -42,7 +42,7 @@ export const NEW_CERTIFICATE = '(new)';
 export function planCertificate(input: PlanInput, context: PlanContext): CertificatePlan {
   const cert = input.certificate;
   const { previous } = input;
-  const spreadKey = `${cert.region}/${cert.name}`;
+  const spreadKey = spreadKeyOf(cert);
   const decision = decideRenewal({
     current: previous ? factsOf(previous) : null,
     domains: cert.domains,

@@ -28,6 +28,11 @@ export function compareCertificates(input: {
   issued: IssuedFacts;
   reported: ReportedFacts | null;
   previous: ReportedFacts | null;
+  /**
+   * The caller forced the run (a key to replace, say): a certificate that expires with the one in use is then no
+   * regression. Right after a rotation the CA can issue one in the same second, with the same notAfter.
+   */
+  forced?: boolean;
 }): Verdict {
   const { issued, reported, previous } = input;
   const issuedExpiry = Math.floor(issued.notAfter.getTime() / 1000);
@@ -53,7 +58,7 @@ export function compareCertificates(input: {
     };
   }
   const previousExpiry = Math.floor(previous.expireTimeStamp / 1000);
-  if (issuedExpiry <= previousExpiry) {
+  if (issuedExpiry < previousExpiry || (issuedExpiry === previousExpiry && !input.forced)) {
     return {
       verdict: 'regressed',
       reason: `the issued certificate expires ${issued.notAfter.toISOString()}, not later than the one in use (${isoOrRaw(previous.expireTimeStamp)})`,

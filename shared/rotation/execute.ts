@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { matchesFingerprint } from '../certs/fingerprint.js';
 import type { ManagedCertificate } from '../config/types.js';
 import type { IssuedCertificate, ServerCertificate } from '../domain/certificate.js';
-import { isRotatorCertificate, rotatorTags, serverCertificateName } from '../domain/tags.js';
+import { rotatorTags, serverCertificateName } from '../domain/tags.js';
 import { asRotatorError, CloudApiError, DeadlineError, DeployError, RotatorError, type Stage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { CertificatePlan } from '../plan/types.js';
@@ -15,6 +15,7 @@ import type { KeyedMutex } from '../util/keyed-mutex.js';
 import { moveTargets, rollBack } from './deploy.js';
 import type { SkipCode, TargetResult } from './outcome.js';
 import { pruneOwnCertificates } from './prune.js';
+import { type SinceThePlan, sinceThePlan } from './since-the-plan.js';
 import type { RegionView } from './region-view.js';
 import type { TargetHandlers } from './targets.js';
 import { verifyOnWire, type WireStatus } from './verify-wire.js';
@@ -105,6 +106,8 @@ export async function executePlan(
     }
   };
   let lease: Lease | undefined;
+  /** A run that stopped without finishing uploaded a certificate after the plan: deployed instead of an order. */
+  let meanwhile: Extract<SinceThePlan, { resume: unknown }> | undefined;
   let releaseUpload = () => {};
   /**
    * Before each write that another run must not repeat (upload, moving the targets): this run must still hold its
@@ -158,20 +161,21 @@ export async function executePlan(
             `${lease.tookOver.since.toISOString()}, expired ${lease.tookOver.expiredAt.toISOString()}): that run stopped without finishing`,
         );
       }
-      // The plan was made before the lease: a run that held it may have finished this certificate since.
-      const meanwhile = await rotatedMeanwhile(deps.region, plan, cert);
-      if (meanwhile) {
-        run.skipped = { code: 'lease.rotated-meanwhile', reason: `${meanwhile}; nothing ordered or moved` };
+      const since = await sinceThePlan(deps.region, plan, cert, lease, deps.clock());
+      if (since && 'finished' in since) {
+        run.skipped = { code: 'lease.rotated-meanwhile', reason: `${since.finished}; nothing ordered or moved` };
         return run;
       }
+      meanwhile = since;
     }
+    const resume = meanwhile?.resume ?? plan.resume;
 
-    if (plan.resume) {
+    if (resume) {
       log.info(
-        { serverCertificateId: plan.resume.serverCertificateId },
+        { serverCertificateId: resume.serverCertificateId },
         'resuming with a certificate an earlier run uploaded',
       );
-      run.current = plan.resume;
+      run.current = resume;
       run.resumed = true;
     } else {
       enter('preflight');
@@ -190,7 +194,8 @@ export async function executePlan(
       if (issued.cleanupError) warn(`challenge record left behind: ${issued.cleanupError.message}`);
 
       enter('compare');
-      const local = compareCertificates({ issued, reported: null, previous: plan.previous });
+      const forced = plan.code === 'due.forced';
+      const local = compareCertificates({ issued, reported: null, previous: plan.previous, forced });
       if (local.verdict !== 'ok') {
         run.verdict = { verdict: local.verdict, reason: `${local.reason}; nothing uploaded` };
         return run;
@@ -201,7 +206,7 @@ export async function executePlan(
       run.current = await uploadOnce(deps.region, cert, issued, log);
 
       enter('compare');
-      const verdict = compareCertificates({ issued, reported: run.current, previous: plan.previous });
+      const verdict = compareCertificates({ issued, reported: run.current, previous: plan.previous, forced });
       if (verdict.verdict !== 'ok') {
         run.verdict = { verdict: verdict.verdict, reason: `${verdict.reason}; targets not moved` };
         return run;
@@ -211,7 +216,8 @@ export async function executePlan(
 
     enter('deploy');
     stillLeased('deploy');
-    const bindings = plan.targets.map((t) => ({ target: t.target, serverCertificateId: t.from }));
+    const bindings =
+      meanwhile?.bindings ?? plan.targets.map((t) => ({ target: t.target, serverCertificateId: t.from }));
     if (bindings.length === 0) {
       await prune(deps.region, cert, current, log, run, warn);
       return run;
@@ -311,40 +317,6 @@ export async function executePlan(
  * that appeared since the plan and expires later says the same. Returns the fact in words, or undefined.
  * The region is listed again only when that can tell something: with targets, only when one of them has moved.
  */
-async function rotatedMeanwhile(
-  region: RegionView,
-  plan: CertificatePlan,
-  cert: ManagedCertificate,
-): Promise<string | undefined> {
-  const laterThanPrevious = (c: ServerCertificate) =>
-    c.serverCertificateId !== plan.previous?.serverCertificateId &&
-    c.expireTimeStamp > (plan.previous?.expireTimeStamp ?? -Infinity);
-  if (plan.targets.length > 0) {
-    const moved: { name: string; serverCertificateId: string }[] = [];
-    for (const t of plan.targets) {
-      const now = await region.binding(t.target);
-      if (now.serverCertificateId !== t.from)
-        moved.push({ name: t.name, serverCertificateId: now.serverCertificateId });
-    }
-    if (moved.length === 0) return undefined;
-    const fresh = await region.freshCertificates();
-    for (const m of moved) {
-      const serving = fresh.find((c) => c.serverCertificateId === m.serverCertificateId);
-      if (serving && laterThanPrevious(serving)) {
-        return `${m.name} now serves ${serving.serverCertificateId} (expires ${serving.expireTime}), moved there by another run after this run's plan was made`;
-      }
-    }
-    return undefined;
-  }
-  const known = new Set((await region.certificates()).map((c) => c.serverCertificateId));
-  const appeared = (await region.freshCertificates()).find(
-    (c) => !known.has(c.serverCertificateId) && isRotatorCertificate(c, cert.name) && laterThanPrevious(c),
-  );
-  return appeared
-    ? `another run uploaded ${appeared.serverCertificateId} (expires ${appeared.expireTime}) for this certificate after this run's plan was made`
-    : undefined;
-}
-
 /** "interrupted by SIGTERM" when an operator stopped the run, else the function's deadline. */
 export function stopReason(signal: AbortSignal | undefined): string {
   return interruptionOf(signal) ?? 'the invocation ran out of time';

@@ -1,6 +1,7 @@
 /**
  * The emulator's FC async system retries a failed asynchronous invocation, as Function Compute does: the same event,
- * the same request and task id, up to maxAsyncRetryAttempts more times; a test can SIGKILL a chosen attempt.
+ * the same request and task id, up to maxAsyncRetryAttempts more times, 0.5 s after the failure and then twice as
+ * long each time; a test can SIGKILL a chosen attempt.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,13 +40,15 @@ const invoke = (fn: string, payload: unknown, taskId?: string) =>
   }).invokeAsync(fn, payload, taskId ? { taskId } : {});
 
 describe('async retries', () => {
-  it('runs a failing invocation again with the same event until it succeeds', async () => {
+  it('runs a failing invocation again with the same event until it succeeds, waiting longer each time', async () => {
     let calls = 0;
     const events: string[] = [];
+    const startedAt: number[] = [];
     emu.fc.registerFunction({
       name: 'flaky',
       code: {
         handler: async (event) => {
+          startedAt.push(performance.now());
           events.push(event.toString('utf8'));
           if (++calls < 3) throw Object.assign(new Error(`attempt ${calls} failed`), { name: 'Flaky' });
           return { ok: calls };
@@ -58,6 +61,10 @@ describe('async retries', () => {
     expect(done.error).toBeUndefined();
     expect(done.attemptErrors.map((e) => e.message)).toEqual(['attempt 1 failed', 'attempt 2 failed']);
     expect(events).toEqual(['{"n":1}', '{"n":1}', '{"n":1}']);
+    // Not at once: a killed attempt's last request may still be served, as in FC (0.5 s, then 1 s).
+    const [a1 = 0, a2 = 0, a3 = 0] = startedAt;
+    expect(a2 - a1).toBeGreaterThanOrEqual(490);
+    expect(a3 - a2).toBeGreaterThanOrEqual(990);
     expect(seen.filter((a) => a.requestId === invocationId).map((a) => [a.attempt, a.taskId, a.event])).toEqual([
       [1, 'flaky-task', '{"n":1}'],
       [2, 'flaky-task', '{"n":1}'],

@@ -39,6 +39,11 @@ let sink: WebhookSink;
 const seeded: FleetListener[] = [];
 /** Holds the victim worker inside its first listener move, so the kill lands mid-run (after its upload). */
 let hold: FaultHandle | undefined;
+/** The victim partition's uploads that reached SLB, and how many SLB has answered. */
+const victimUpload = /^f[12]-/;
+let victimUploadsArrived = 0;
+const victimUploadsAnswered = () =>
+  emu.callsOf('UploadServerCertificate').filter((c) => victimUpload.test(c.params.ServerCertificateName ?? '')).length;
 
 beforeAll(async () => {
   const ca = pebbleEnv();
@@ -55,10 +60,12 @@ beforeAll(async () => {
   await (async () => {
     emu = await startEmulator({
       challtestsrvUrl: ca.challtestsrvUrl,
-      // Kill the first attempt of the partition holding `f1` once it is blocked in that move.
+      // Kill the first attempt of the partition holding `f1` once it is blocked in that move, and only while none of
+      // its uploads is on its way: SLB would still store one after its caller died, possibly after the retry has
+      // looked, and the retry would then rightly order again (a second certificate, where this test counts uploads).
       fcKillAsyncAttempt: (a) =>
         a.attempt === 1 && (JSON.parse(a.event) as { certificates?: string[] }).certificates?.includes('f1')
-          ? until(() => (hold?.hits ?? 0) >= 1, 170_000)
+          ? until(() => (hold?.hits ?? 0) >= 1 && victimUploadsAnswered() === victimUploadsArrived, 170_000)
           : undefined,
     });
     emu.alidns.addZone(ZONE);
@@ -143,7 +150,13 @@ describe('fan-out through Function Compute', () => {
       when: (p) => p.LoadBalancerId === victim.loadBalancerId && p.ListenerPort === String(victim.port),
     });
     // Uploads take a while, so the second coordinator plans while the partitions are still due.
-    emu.faults.latency(500, { action: 'UploadServerCertificate' });
+    emu.faults.latency(500, {
+      action: 'UploadServerCertificate',
+      when: (p) => {
+        if (victimUpload.test(p.ServerCertificateName ?? '')) victimUploadsArrived++;
+        return true;
+      },
+    });
 
     const first = await invokeSync(TIMER_EVENT);
     expect(first.error).toBeUndefined();

@@ -73,6 +73,27 @@ describe('compareCertificates', () => {
       verdict: 'regressed',
     },
     {
+      name: 'ok when forced: same expiry as previous (issued in the same second)',
+      reported: { fingerprint: sha1, expireTimeStamp: expiry },
+      previous: { fingerprint: 'ee'.repeat(20), expireTimeStamp: expiry },
+      forced: true,
+      verdict: 'ok',
+    },
+    {
+      name: 'regressed even when forced: earlier than previous',
+      reported: null,
+      previous: { fingerprint: 'ee'.repeat(20), expireTimeStamp: expiry + 1000 },
+      forced: true,
+      verdict: 'regressed',
+    },
+    {
+      name: 'unchanged even when forced: the one in use',
+      reported: null,
+      previous: { fingerprint: sha1, expireTimeStamp: expiry },
+      forced: true,
+      verdict: 'unchanged',
+    },
+    {
       name: 'regressed: earlier than previous',
       reported: { fingerprint: sha1, expireTimeStamp: expiry },
       previous: { fingerprint: 'ee'.repeat(20), expireTimeStamp: expiry + 86_400_000 },
@@ -87,7 +108,10 @@ describe('compareCertificates', () => {
   ] as const;
   for (const c of cases) {
     it(c.name, () => {
-      expect(compareCertificates({ issued, reported: c.reported, previous: c.previous }).verdict).toBe(c.verdict);
+      const forced = 'forced' in c ? c.forced : undefined;
+      expect(compareCertificates({ issued, reported: c.reported, previous: c.previous, forced }).verdict).toBe(
+        c.verdict,
+      );
     });
   }
   it('reports days gained to one decimal', () => {

@@ -379,6 +379,57 @@ describe('the lease: one run per certificate across processes', () => {
     expect(w.caCalls).toBe(0);
   });
 
+  it('taken again by the same holder (a retried worker): its upload stored after the plan is deployed, not ordered again', async () => {
+    const w = world(5);
+    const records = memoryLeaseRecords(NOW);
+    // The killed attempt took the lease as run-b, the holder the retry comes back as.
+    const lock = await records.create(NAME, lockValue('shop'));
+    if (lock === 'duplicate') throw new Error('unexpected');
+    await records.create(NAME, holderValue('shop', 'run-b', lock.id));
+    const r = await rotateLeased(w, records, {
+      // SLB stores the killed attempt's upload after this run has read the region.
+      meanwhile: () => {
+        w.lb.certificates.push(aServerCertificate({ id: 'late', own: 'shop', notBefore: NOW, notAfter: days(90) }));
+      },
+    });
+    expect(r).toMatchObject({ outcome: 'rotated', resumed: true, current: { serverCertificateId: 'late' } });
+    expect(w.caCalls).toBe(0);
+    expect(w.lb.writes()).toEqual(['Set lb-1:443 late']);
+  });
+
+  it('a run that stopped between two targets after the plan: the rest move to its certificate, no order', async () => {
+    const w = world(5);
+    w.lb.listeners.set('lb-2:443', 'old');
+    w.cert = aManagedCertificate({
+      listeners: [
+        { loadBalancerId: 'lb-1', port: 443 },
+        { loadBalancerId: 'lb-2', port: 443 },
+      ],
+    });
+    const records = memoryLeaseRecords(NOW);
+    const r = await rotateLeased(w, records, {
+      meanwhile: () => {
+        w.lb.certificates.push(aServerCertificate({ id: 'theirs', own: 'shop', notBefore: NOW, notAfter: days(90) }));
+        w.lb.listeners.set('lb-1:443', 'theirs');
+      },
+    });
+    expect(r).toMatchObject({ outcome: 'rotated', resumed: true, current: { serverCertificateId: 'theirs' } });
+    expect(r.targets.map((t) => [t.target, t.status])).toEqual([
+      ['lb-1:443', 'unchanged'],
+      ['lb-2:443', 'moved'],
+    ]);
+    expect(w.caCalls).toBe(0);
+    expect(w.lb.writes()).toEqual(['Set lb-2:443 theirs']);
+  });
+
+  it('a new lease and nothing moved since the plan: the certificates are not read again', async () => {
+    const w = world(5);
+    const records = memoryLeaseRecords(NOW);
+    const r = await rotateLeased(w, records);
+    expect(r.outcome).toBe('rotated');
+    expect(w.lb.calls.filter((c) => c === 'DescribeServerCertificates')).toHaveLength(1);
+  });
+
   it('taken: rotates, then releases the lease by its ids', async () => {
     const w = world(5);
     const records = memoryLeaseRecords(NOW);

@@ -1,0 +1,79 @@
+import type { ManagedCertificate } from '../config/types.js';
+import type { ServerCertificate, TargetBinding } from '../domain/certificate.js';
+import { isRotatorCertificate } from '../domain/tags.js';
+import type { CertificatePlan } from '../plan/types.js';
+import { findResumable, spreadKeyOf } from '../policy/resume.js';
+import type { Lease } from '../ports/lease.js';
+import type { RegionView } from './region-view.js';
+
+/** What changed for one certificate between its plan and the lease its run then took. */
+export type SinceThePlan =
+  /** Another run finished it: nothing is left to do. */
+  | { finished: string }
+  /** A run that stopped without finishing uploaded a good certificate: deploy it to `bindings` (what they serve now). */
+  | { resume: ServerCertificate; bindings: TargetBinding[] };
+
+/**
+ * The plan is made before the lease, so a run that held the lease meanwhile may have changed what it says:
+ * - it finished: every target serves one newer certificate (or, without targets, a newer one of this name appeared);
+ * - it stopped between two targets: some serve its certificate, the rest are moved to it, without a new order;
+ * - it stopped after its upload, before any move: this run's lease replaced one whose holder stopped without
+ *   finishing (this task's earlier attempt, a retried fan-out worker, or a run whose lease expired). SLB may have
+ *   stored that holder's last upload after this run read the region (it serves a request whose caller died), so the
+ *   region is read again and that certificate deployed. One stored later still is not seen: this run then uploads its
+ *   own, and pruning removes the one left unused.
+ * Bindings are read only for a plan with targets, certificates again only when something points at a change.
+ */
+export async function sinceThePlan(
+  region: RegionView,
+  plan: CertificatePlan,
+  cert: ManagedCertificate,
+  lease: Lease,
+  now: Date,
+): Promise<SinceThePlan | undefined> {
+  const newer = (c: ServerCertificate) =>
+    c.serverCertificateId !== plan.previous?.serverCertificateId &&
+    c.expireTimeStamp > (plan.previous?.expireTimeStamp ?? -Infinity);
+  // Forcing orders anew whatever is there: that is what it is for.
+  const forced = plan.code === 'due.forced';
+  const lateUpload = (lease.reentered || lease.tookOver !== undefined) && !plan.resume && !forced;
+
+  if (plan.targets.length === 0) {
+    const known = new Set((await region.certificates()).map((c) => c.serverCertificateId));
+    const appeared = (await region.freshCertificates()).find(
+      (c) => !known.has(c.serverCertificateId) && isRotatorCertificate(c, cert.name) && newer(c),
+    );
+    return appeared
+      ? {
+          finished: `another run uploaded ${appeared.serverCertificateId} (expires ${appeared.expireTime}) for this certificate after this run's plan was made`,
+        }
+      : undefined;
+  }
+
+  const bindings: TargetBinding[] = [];
+  for (const t of plan.targets) bindings.push(await region.binding(t.target));
+  const moved = bindings.filter((b, i) => b.serverCertificateId !== plan.targets[i]?.from);
+  if (moved.length === 0 && !lateUpload) return undefined;
+
+  const fresh = await region.freshCertificates();
+  const serving = new Set(bindings.map((b) => b.serverCertificateId));
+  const [only] = serving;
+  const all = serving.size === 1 ? fresh.find((c) => c.serverCertificateId === only) : undefined;
+  if (moved.length === bindings.length && all && newer(all)) {
+    return {
+      finished: `${plan.targets.map((t) => t.name).join(', ')} now serve${bindings.length === 1 ? 's' : ''} ${all.serverCertificateId} (expires ${all.expireTime}), moved there by another run after this run's plan was made`,
+    };
+  }
+  if (plan.resume) return { resume: plan.resume, bindings };
+  if (forced) return undefined;
+  const resume = findResumable({
+    name: cert.name,
+    domains: cert.domains,
+    certificates: fresh,
+    previous: plan.previous,
+    policy: cert.renewal,
+    now,
+    spreadKey: spreadKeyOf(cert),
+  });
+  return resume ? { resume, bindings } : undefined;
+}
