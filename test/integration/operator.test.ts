@@ -203,6 +203,36 @@ describe('authType function: the gateway checks the ACS3 signature', () => {
     expect(done.result).toMatchObject({ event: 'rotation.summary', counts: { rotated: 1 } });
   }, 120_000);
 
+  it('signed POST /rotate with an Idempotency-Key starts one run however often it is sent', async () => {
+    const post = () =>
+      send(`${signed.url}/rotate`, {
+        method: 'POST',
+        body: '{"certificates":["api"],"force":true}',
+        headers: { 'Idempotency-Key': 'retry-after-a-lost-answer-1' },
+        sign: key(),
+      });
+    const before = invocations(ROTATE).length;
+    const first = await post();
+    expect(first.status).toBe(202);
+    const { invocationId } = first.json() as { invocationId: string };
+    // The client lost the answer and sends the same request again, while the run is queued or running.
+    const again = await post();
+    expect(again.status).toBe(200);
+    expect(again.json()).toEqual({ alreadyStarted: true, request: { certificates: ['api'], force: true } });
+    expect(
+      invocations(ROTATE)
+        .slice(before)
+        .map((i) => i.requestId),
+    ).toEqual([invocationId]);
+    const started = invocations(ROTATE).find((i) => i.requestId === invocationId);
+    expect(started?.taskId).toMatch(/^rotate-key-[0-9a-f]{48}$/);
+    const done = await h.world.emulator.fc.waitForInvocation(invocationId, 90_000);
+    expect(done.status).toBe('succeeded');
+    // And after it finished: still the one run.
+    expect((await post()).status).toBe(200);
+    expect(invocations(ROTATE).length).toBe(before + 1);
+  }, 120_000);
+
   it('GET /status answers while a rotation run is in progress', async () => {
     // The run stalls on its DNS-01 record; the status only reads SLB.
     h.world.emulator.faults.latency(10_000, { action: 'AddDomainRecord', times: 1 });
