@@ -192,7 +192,7 @@ export const configSchema = z
         verifyOnWire: z.boolean().default(true),
         /** How long a target may keep presenting the old leaf after the API reports the change. */
         wireSettleSeconds: z.number().min(0).max(600).default(30),
-        /** SLB requests in any one second, every region together (default 10; SLB publishes no API rate quota). */
+        /** Requests of each SLB API in any one second, every region together (default 10; SLB publishes no quota). */
         requestsPerSecond: z.number().gt(0).max(1000).optional(),
         /** How long a write keeps being retried while CLB answers ServiceIsConfiguring (default 60). */
         configuringWaitSeconds: z.number().min(0).max(600).optional(),
@@ -205,7 +205,7 @@ export const configSchema = z
         propagationTimeoutSeconds: z.number().int().min(10).max(3600).default(300),
         /** TTL of challenge records. 600 s is the Alidns free edition's minimum (UNCONFIRMED). */
         ttl: z.number().int().min(1).max(86400).default(600),
-        /** Alidns requests in any one second (default 30: half of the 60/s Alidns publishes for record writes). */
+        /** Requests of each Alidns API in any one second (default 30: half the 60/s it publishes for record writes). */
         requestsPerSecond: z.number().gt(0).max(1000).optional(),
         /**
          * How long a run's lease on a certificate (a TXT record beside its challenge records) holds before another

@@ -11,7 +11,7 @@ import { DEFAULT_LEASE_SECONDS } from '../lease/lease-records.js';
 import { RecordLeaseStore } from '../lease/record-lease-store.js';
 import type { CertificateAuthority, KeyType } from '../ports/certificate-authority.js';
 import type { RunDependencies } from '../rotation/run-rotation.js';
-import { Pacer } from '../util/pacer.js';
+import { PacerPerApi } from '../util/pacer.js';
 import type { CredentialsProvider } from './credentials.js';
 import { serviceSettingsFromEnvironment } from './settings-from-env.js';
 
@@ -27,7 +27,7 @@ export interface WireOptions {
 }
 
 /**
- * Requests per second per product (at most this many in any one second) when the configuration sets none.
+ * Requests per second of each API of a product (at most this many in any one second) when the configuration sets none.
  * - Alidns publishes its quotas per API and account ("API rate quota", alidns 2015-01-09, in Quota Center): 60/s for
  *   AddDomainRecord and DeleteDomainRecord, 300/s for DescribeSubDomainRecords, 100/s for DescribeDomainRecords.
  *   30 is half of the lowest of the calls made here, leaving the other half to whatever else the account runs.
@@ -42,14 +42,15 @@ export function wireRotation(options: WireOptions): RunDependencies {
   const { config, env, credentials, logger } = options;
   // Parsed now, in one place, so a malformed variable fails the run before anything is ordered.
   const { endpoints, dnsServers } = serviceSettingsFromEnvironment(env);
-  // One pacer per product for every region and certificate of the run: the providers limit the account, not a call.
-  const slbPacer = new Pacer(config.slb.requestsPerSecond ?? DEFAULT_SLB_REQUESTS_PER_SECOND);
+  // One pacer per product and API for every region and certificate of the run: the providers limit the account's
+  // calls of each API, not one connection's.
+  const slbPacer = new PacerPerApi(config.slb.requestsPerSecond ?? DEFAULT_SLB_REQUESTS_PER_SECOND);
   // One Alidns client for the leases and the challenge records: one connection pool, one pacer.
   const alidns = new AliyunRpcClient({
     endpoint: endpoints.alidns,
     apiVersion: '2015-01-09',
     credentials,
-    pacer: new Pacer(config.dns.requestsPerSecond ?? DEFAULT_ALIDNS_REQUESTS_PER_SECOND),
+    pacer: new PacerPerApi(config.dns.requestsPerSecond ?? DEFAULT_ALIDNS_REQUESTS_PER_SECOND),
   });
   // One provider for the leases and the challenge records: the account's zones are listed once per run.
   const dns = new AlidnsProvider(alidns, config.dns.ttl);

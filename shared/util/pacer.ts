@@ -38,3 +38,32 @@ export class Pacer {
     if (at > now) await this.#sleep(at - now);
   }
 }
+
+/** Something that says when a request to one API of a product may start (a Pacer ignores the API). */
+export interface RequestPacer {
+  take(api: string): Promise<void>;
+}
+
+/**
+ * A quota per API, which is how Alibaba Cloud counts them (per account and API, "60/1(s)" each): one Pacer per API
+ * name, made on first use. Uploads, moves and reads of one product then do not queue behind each other.
+ */
+export class PacerPerApi implements RequestPacer {
+  readonly #pacers = new Map<string, Pacer>();
+  readonly #make: () => Pacer;
+
+  constructor(requestsPerSecond: number, options: { now?: () => number; sleep?: (ms: number) => Promise<void> } = {}) {
+    // Made once here so a bad rate fails at start-up, not at the first request.
+    new Pacer(requestsPerSecond, options);
+    this.#make = () => new Pacer(requestsPerSecond, options);
+  }
+
+  take(api: string): Promise<void> {
+    let pacer = this.#pacers.get(api);
+    if (!pacer) {
+      pacer = this.#make();
+      this.#pacers.set(api, pacer);
+    }
+    return pacer.take();
+  }
+}

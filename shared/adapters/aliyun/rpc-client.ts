@@ -7,7 +7,7 @@ import { CloudApiError, type Stage } from '../../errors.js';
 import { registerTransientSecret } from '../../log/secret-values.js';
 import { type CloudCredentials, type CredentialsProvider, registerCredentials } from '../../runtime/credentials.js';
 import { backoffDelay, type BackoffPolicy } from '../../util/backoff.js';
-import type { Pacer } from '../../util/pacer.js';
+import type { RequestPacer } from '../../util/pacer.js';
 
 /** Idle keep-alive sockets are closed after this (servers commonly close theirs at 5 s). */
 const IDLE_SOCKET_MS = 4_000;
@@ -74,8 +74,8 @@ export interface RpcClientOptions {
   timeoutMs?: number;
   /** Attempts for calls that are safe to repeat, after a transient fault (not throttling, not "configuring"). */
   attempts?: number;
-  /** Shared by every client of one product, so concurrent certificates together stay under its request rate. */
-  pacer?: Pacer;
+  /** Shared by every client of one product, so concurrent certificates together stay under its request rates. */
+  pacer?: RequestPacer;
   /** How long to keep retrying `Throttling` (exponential backoff with jitter). Default 30 s. */
   throttlingWaitMs?: number;
   /** How long to keep retrying `ServiceIsConfiguring`, `OperationBusy` and the like. Default 60 s. */
@@ -108,7 +108,7 @@ export class AliyunRpcClient {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
   readonly #random: () => number;
-  readonly #pacer: Pacer | undefined;
+  readonly #pacer: RequestPacer | undefined;
   readonly #throttling: BackoffPolicy;
   readonly #configuring: BackoffPolicy;
   readonly product: string;
@@ -157,7 +157,7 @@ export class AliyunRpcClient {
     let note = { reusedSocket: false };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#pacer?.take();
+        await this.#pacer?.take(action);
         const credentials = await this.#credentials.getCredentials();
         // Registered here as well as where credentials are read: a provider may come from elsewhere (tests, the FC
         // adapter) or hand out refreshed STS credentials.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Pacer } from '../../../shared/util/pacer.js';
+import { Pacer, PacerPerApi } from '../../../shared/util/pacer.js';
 
 /** A clock the test moves by hand; a sleep moves it (as a real sleep would), and is recorded. */
 function fakeTime() {
@@ -69,5 +69,25 @@ describe('Pacer', () => {
     expect(() => new Pacer(0)).toThrow(/requestsPerSecond must be a positive number, not 0/);
     expect(() => new Pacer(Number.NaN)).toThrow(/not NaN/);
     expect(() => new Pacer(Infinity)).toThrow(/not Infinity/);
+  });
+});
+
+describe('PacerPerApi', () => {
+  it('counts each API against its own quota: a burst of one does not hold up another', async () => {
+    const { clock, options } = fakeTime();
+    const pacer = new PacerPerApi(2, options);
+    await Promise.all([
+      pacer.take('UploadServerCertificate'),
+      pacer.take('UploadServerCertificate'),
+      pacer.take('SetLoadBalancerHTTPSListenerAttribute'),
+      pacer.take('SetLoadBalancerHTTPSListenerAttribute'),
+    ]);
+    expect(clock.sleeps).toEqual([]);
+    await Promise.all([pacer.take('UploadServerCertificate'), pacer.take('DescribeServerCertificates')]);
+    expect(clock.sleeps).toEqual([1000]);
+  });
+
+  it('refuses a bad rate at once, before any request', () => {
+    expect(() => new PacerPerApi(-1)).toThrow(/requestsPerSecond must be a positive number, not -1/);
   });
 });
