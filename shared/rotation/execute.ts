@@ -311,12 +311,6 @@ export async function executePlan(
   }
 }
 
-/**
- * After taking the lease: what changed since the plan was made, read fresh. A target that now serves a certificate
- * expiring later than the plan's `previous` was moved by another run; without targets, a certificate of this name
- * that appeared since the plan and expires later says the same. Returns the fact in words, or undefined.
- * The region is listed again only when that can tell something: with targets, only when one of them has moved.
- */
 /** "interrupted by SIGTERM" when an operator stopped the run, else the function's deadline. */
 export function stopReason(signal: AbortSignal | undefined): string {
   return interruptionOf(signal) ?? 'the invocation ran out of time';
