@@ -100,6 +100,25 @@ async function writeConfig(file: string, certificates: SandboxCertificate[]): Pr
   return path;
 }
 
+/** A certificate of `domains` served by one fresh listener (443, three days left), and its configuration file. */
+async function oneListener(name: string, domains: string[]) {
+  const seeded = await seedListener(h.world, { regionId: REGION, domains, days: 3 });
+  const cert: SandboxCertificate = {
+    name,
+    domains,
+    region: REGION,
+    listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
+  };
+  return { seeded, cert, config: await writeConfig(name, [cert]) };
+}
+
+/** After the run that finished the job: one upload and one own certificate, and the listener serves it. */
+function expectUploadedOnceAndServed(cert: SandboxCertificate, loadBalancerId: string, r: OutcomeRecord | undefined) {
+  expect(uploads(cert.name)).toBe(1);
+  expect(ownCertificates(cert.name)).toHaveLength(1);
+  expect(served(loadBalancerId, 443)).toBe(r?.current?.serverCertificateId);
+}
+
 interface Cli {
   child: ChildProcess;
   stdout: () => string;
@@ -216,14 +235,7 @@ describe('a run killed at a stage boundary is finished by the next run', () => {
     'after the TXT records (the CA has not validated): the next run removes the stale records and rotates',
     async () => {
       const zone = 'crash-txt.test';
-      const seeded = await seedListener(h.world, { regionId: REGION, domains: [zone, `*.${zone}`], days: 3 });
-      const cert: SandboxCertificate = {
-        name: 'crash-txt',
-        domains: [zone, `*.${zone}`],
-        region: REGION,
-        listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
-      };
-      const config = await writeConfig('txt', [cert]);
+      const { seeded, cert, config } = await oneListener('crash-txt', [zone, `*.${zone}`]);
 
       // The records reach the test DNS only after HOLD_MS: the run waits for propagation before asking the CA to
       // validate. Both records (apex and wildcard share one name) answered: that is the boundary.
@@ -255,9 +267,7 @@ describe('a run killed at a stage boundary is finished by the next run', () => {
         .map((c) => c.params.RecordId);
       for (const stale of left) expect(removed).toContain(stale.RecordId);
       expect(orders(zone)).toBe(4);
-      expect(uploads(cert.name)).toBe(1);
-      expect(ownCertificates(cert.name)).toHaveLength(1);
-      expect(served(seeded.loadBalancerId, 443)).toBe(r?.current?.serverCertificateId);
+      expectUploadedOnceAndServed(cert, seeded.loadBalancerId, r);
       finished.push(cert);
     },
     TEST_MS,
@@ -267,14 +277,7 @@ describe('a run killed at a stage boundary is finished by the next run', () => {
     'after issuance, before its TXT record was removed: the next run removes the stale record and rotates',
     async () => {
       const zone = 'crash-cleanup.test';
-      const seeded = await seedListener(h.world, { regionId: REGION, domains: [zone], days: 3 });
-      const cert: SandboxCertificate = {
-        name: 'crash-cleanup',
-        domains: [zone],
-        region: REGION,
-        listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
-      };
-      const config = await writeConfig('cleanup', [cert]);
+      const { seeded, cert, config } = await oneListener('crash-cleanup', [zone]);
 
       const inZone = (p: Record<string, string>) => txtRecords(zone).some((r) => r.RecordId === p.RecordId);
       const removal = hold('DeleteDomainRecord', inZone);
@@ -290,9 +293,7 @@ describe('a run killed at a stage boundary is finished by the next run', () => {
       expect(r?.outcome, r?.reason).toBe('rotated');
       expect(txtRecords(zone)).toEqual([]);
       expect(orders(zone)).toBe(2);
-      expect(uploads(cert.name)).toBe(1);
-      expect(ownCertificates(cert.name)).toHaveLength(1);
-      expect(served(seeded.loadBalancerId, 443)).toBe(r?.current?.serverCertificateId);
+      expectUploadedOnceAndServed(cert, seeded.loadBalancerId, r);
       await removal.released();
       finished.push(cert);
     },
@@ -303,14 +304,7 @@ describe('a run killed at a stage boundary is finished by the next run', () => {
     'after issuance, before upload: nothing to find, so the next run orders again and uploads once',
     async () => {
       const zone = 'crash-issued.test';
-      const seeded = await seedListener(h.world, { regionId: REGION, domains: [zone], days: 3 });
-      const cert: SandboxCertificate = {
-        name: 'crash-issued',
-        domains: [zone],
-        region: REGION,
-        listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
-      };
-      const config = await writeConfig('issued', [cert]);
+      const { seeded, cert, config } = await oneListener('crash-issued', [zone]);
 
       const upload = hold(
         'UploadServerCertificate',
@@ -345,14 +339,7 @@ describe('a run killed at a stage boundary is finished by the next run', () => {
     'after upload, before any listener moved: the next run deploys the uploaded certificate without an order',
     async () => {
       const zone = 'crash-uploaded.test';
-      const seeded = await seedListener(h.world, { regionId: REGION, domains: [zone], days: 3 });
-      const cert: SandboxCertificate = {
-        name: 'crash-uploaded',
-        domains: [zone],
-        region: REGION,
-        listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
-      };
-      const config = await writeConfig('uploaded', [cert]);
+      const { seeded, cert, config } = await oneListener('crash-uploaded', [zone]);
 
       const set = hold('SetLoadBalancerHTTPSListenerAttribute', (p) => p.LoadBalancerId === seeded.loadBalancerId);
       await crashAt(config, 'SetLoadBalancerHTTPSListenerAttribute', set.arrived);
