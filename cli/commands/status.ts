@@ -19,7 +19,8 @@ JSON otherwise. Exit code 0 when every certificate is ok or due, 1 otherwise.
 --link prints a signed, short-lived link to the status page of a deployed operator function with
 authType anonymous (the secret comes from ${TOKEN_VARIABLE}); it reads nothing from SLB.`,
   options: {
-    config: configOption,
+    // Not needed for --link, which reads nothing; required for everything else (checked in run).
+    config: { ...configOption, required: false },
     certificate: certificateOption,
     wire: { type: 'boolean', description: 'also connect to every target and check the leaf it presents' },
     json: { type: 'boolean', description: 'JSON even when stdout is a terminal' },
@@ -34,7 +35,8 @@ authType anonymous (the secret comes from ${TOKEN_VARIABLE}); it reads nothing f
   },
   async run(values, io) {
     if (values.link !== undefined) return printLink(values.link, values['link-ttl'], io);
-    const { rotator, certificates } = await cliRotator(values, io);
+    if (!values.config) throw new UsageError('--config FILE is required (only --link URL reads no configuration)');
+    const { rotator, certificates } = await cliRotator({ ...values, config: values.config }, io);
     const report = await rotator.status({ wire: values.wire, ...(certificates ? { certificates } : {}) });
     if (values.html) await writeFile(values.html, renderStatusPage(report), { mode: 0o644 });
     io.stdout.write(io.stdout.isTTY === true && !values.json ? formatStatus(report) : `${JSON.stringify(report)}\n`);

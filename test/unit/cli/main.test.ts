@@ -125,6 +125,18 @@ describe('usage errors: exit 2, the message, the command usage, and never "inval
       usage: 'run',
     },
     {
+      name: 'status without --config (and without --link)',
+      argv: () => ['status'],
+      message: /status: --config FILE is required \(only --link URL reads no configuration\)/,
+      usage: 'status',
+    },
+    {
+      name: 'status --link without the operator token',
+      argv: () => ['status', '--link', 'https://example.fcapp.run'],
+      message: /status: --link needs the operator's secret in ROTATOR_OPERATOR_TOKEN/,
+      usage: 'status',
+    },
+    {
       name: 'account create without --out',
       argv: () => ['account', 'create', '--config', configFile],
       message: /account create: --out KEYFILE is required/,
@@ -157,6 +169,22 @@ describe('usage errors: exit 2, the message, the command usage, and never "inval
 });
 
 describe('what is not a usage error', () => {
+  it('status --link needs no configuration: it prints a signed link and reads nothing', async () => {
+    const token = 'operator-token-0123456789abcdef0123456789';
+    let stdout = '';
+    const io: CliIo = {
+      stdout: { write: (t: string) => (stdout += t), isTTY: false },
+      stderr: { write: () => true },
+      env: { ROTATOR_OPERATOR_TOKEN: token },
+      signals: new EventEmitter(),
+    };
+    expect(await main(['status', '--link', 'https://example.fcapp.run', '--link-ttl', '600'], io)).toBe(0);
+    const link = new URL(stdout.trim());
+    expect(link.origin).toBe('https://example.fcapp.run');
+    expect(link.pathname).toBe('/status');
+    expect(stdout).not.toContain(token);
+  });
+
   it('an invalid configuration file is reported as such, with its line, exit 2, without the usage', async () => {
     const bad = join(dir, 'bad.yaml');
     await writeFile(bad, (await readFile(configFile, 'utf8')).replace('region: cn-hangzhou}', 'region: 7}'));
