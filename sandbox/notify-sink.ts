@@ -26,10 +26,16 @@ export interface NotifySink {
   close(): Promise<void>;
 }
 
-export async function startNotifySink(): Promise<NotifySink> {
+export async function startNotifySink(
+  options: { onDelivery?: (delivery: SinkDelivery) => void } = {},
+): Promise<NotifySink> {
   const token = randomBytes(12).toString('hex');
   const alertSecret = randomBytes(24).toString('base64url');
   const deliveries: SinkDelivery[] = [];
+  const record = (d: SinkDelivery) => {
+    deliveries.push(d);
+    options.onDelivery?.(d);
+  };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -47,16 +53,16 @@ export async function startNotifySink(): Promise<NotifySink> {
         } catch {
           body = undefined;
         }
-        deliveries.push({ kind: 'alert', method: 'POST', path: shown, signatureValid, body });
+        record({ kind: 'alert', method: 'POST', path: shown, signatureValid, body });
         res.writeHead(signatureValid ? 200 : 401).end();
         return;
       }
       if (req.method === 'GET' && (path === `/ping/${token}` || path === `/ping/${token}/fail`)) {
-        deliveries.push({ kind: 'heartbeat', method: 'GET', path: shown });
+        record({ kind: 'heartbeat', method: 'GET', path: shown });
         res.writeHead(200).end('OK');
         return;
       }
-      deliveries.push({ kind: 'unknown', method: req.method ?? '', path: shown });
+      record({ kind: 'unknown', method: req.method ?? '', path: shown });
       res.writeHead(404).end();
     });
   });
@@ -73,4 +79,17 @@ export async function startNotifySink(): Promise<NotifySink> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** One delivery in words, for a terminal: an alert's title and items, or a heartbeat's path. */
+export function describeDelivery(d: SinkDelivery): string {
+  if (d.kind === 'heartbeat') return `heartbeat ${d.method} ${d.path}`;
+  if (d.kind === 'alert') {
+    const body = d.body as { title?: string; items?: { code: string; certificate: string; detail: string }[] };
+    return [
+      `alert ${d.method} ${d.path} (X-Signature ${d.signatureValid ? 'valid' : 'INVALID'}): ${body?.title ?? '?'}`,
+      ...(body?.items ?? []).map((i) => `  ${i.code} ${i.certificate}: ${i.detail}`),
+    ].join('\n');
+  }
+  return `unexpected ${d.method} ${d.path}`;
 }

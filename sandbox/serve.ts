@@ -4,12 +4,23 @@
  * prints the environment and the commands to point the CLI at it, and stays up until SIGINT/SIGTERM, when it stops
  * everything it started and removes its directory.
  *
- * The access key secret is never printed: scrollback and CI logs outlive the sandbox. The printed export line reads
- * it from a file (mode 0600) in the sandbox's directory instead.
+ * It also runs the built functions in the emulated Function Compute: the rotation function, and the operator function
+ * behind an HTTP trigger (authType anonymous, a bearer token of its own), so the operator API can be tried with curl
+ * or `slb-cert-rotator trigger`. The configuration sends alerts and the heartbeat to a local receiver, which prints
+ * each delivery as it arrives.
+ *
+ * Secrets are never printed: scrollback and CI logs outlive the sandbox. The printed export lines read the access key
+ * secret and the operator token from files (mode 0600) in the sandbox's directory instead.
+ *
+ * `--dist DIR` takes the bundles from DIR instead of `dist/` (the tests build theirs elsewhere).
  */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeDelivery, type NotifySink, startNotifySink } from './notify-sink.js';
 import { ensurePebbleInstalled, type PebbleSandbox, startPebble } from './pebble.js';
 import { type SandboxWorld, sandboxConfigYaml, seedListener, startWorld } from './world.js';
 
@@ -17,19 +28,29 @@ const REGION = 'cn-hangzhou';
 const ZONE = 'example.com';
 const DOMAINS = ['example.com', '*.example.com'];
 const say = (line: string) => process.stderr.write(`sandbox: ${line}\n`);
+const ROTATE = 'slb-cert-rotator';
+const OPERATOR = 'slb-cert-rotator-operator';
 
 /** Single-quoted for sh, so a temp path with spaces or `$` still pastes safely. */
 const shq = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
 async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { dist: { type: 'string' } } });
+  const dist = values.dist ?? new URL('../dist', import.meta.url).pathname;
+  const bundle = (name: string) => join(dist, name, 'index.js');
+  for (const name of ['rotate', 'operator']) {
+    if (!existsSync(bundle(name))) throw new Error(`${bundle(name)} is missing: run \`npm run build\` first`);
+  }
   await ensurePebbleInstalled();
   const work = await mkdtemp(join(tmpdir(), 'rotator-sandbox-'));
   let pebble: PebbleSandbox | undefined;
   let world: SandboxWorld | undefined;
+  let sink: NotifySink | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       await world?.close().catch((err: unknown) => say(`stopping the emulator: ${String(err)}`));
+      await sink?.close().catch((err: unknown) => say(`stopping the receiver: ${String(err)}`));
       await pebble?.stop().catch((err: unknown) => say(`stopping the test CA: ${String(err)}`));
       await rm(work, { recursive: true, force: true });
       say(`stopped everything it started and removed ${work}`);
@@ -47,22 +68,76 @@ async function main(): Promise<void> {
     const key = world.emulator.createAccessKey();
     const secretFile = join(work, 'access-key-secret');
     await writeFile(secretFile, key.accessKeySecret, { mode: 0o600 });
+    sink = await startNotifySink({ onDelivery: (d) => say(`the receiver got: ${describeDelivery(d)}`) });
+    const alertSecretFile = join(work, 'alert-secret');
+    await writeFile(alertSecretFile, sink.alertSecret, { mode: 0o600 });
+    const token = randomBytes(24).toString('base64url');
+    const tokenFile = join(work, 'operator-token');
+    await writeFile(tokenFile, token, { mode: 0o600 });
     const configFile = join(work, 'rotator.yaml');
     await writeFile(
       configFile,
-      sandboxConfigYaml(pebble, [
+      sandboxConfigYaml(
+        pebble,
+        [
+          {
+            name: 'shop',
+            domains: DOMAINS,
+            region: REGION,
+            listeners: [{ loadBalancerId: seeded.loadBalancerId, port: seeded.port }],
+          },
+        ],
+        {},
+        {},
         {
-          name: 'shop',
-          domains: DOMAINS,
-          region: REGION,
-          listeners: [{ loadBalancerId: seeded.loadBalancerId, port: seeded.port }],
+          alerts: {
+            channels: [
+              {
+                type: 'webhook',
+                url: { env: 'ROTATOR_SANDBOX_ALERT_URL' },
+                secret: { env: 'ROTATOR_SANDBOX_ALERT_SECRET' },
+              },
+            ],
+          },
+          heartbeat: { url: { env: 'ROTATOR_SANDBOX_HEARTBEAT_URL' } },
         },
-      ]),
+      ),
     );
+    const notifyEnv = {
+      ROTATOR_SANDBOX_ALERT_URL: sink.alertUrl,
+      ROTATOR_SANDBOX_ALERT_SECRET: sink.alertSecret,
+      ROTATOR_SANDBOX_HEARTBEAT_URL: sink.heartbeatUrl,
+    };
+    // The functions as Function Compute runs them, each in a process of its own that trusts the test CA.
+    const functionEnv = {
+      ...world.endpointEnv,
+      ...notifyEnv,
+      ROTATOR_CONFIG_FILE: configFile,
+      NODE_EXTRA_CA_CERTS: pebble.tlsCaPath,
+    };
+    const fc = world.emulator.fc;
+    fc.registerFunction({ name: ROTATE, code: { bundle: bundle('rotate'), env: functionEnv }, timeout: 900 });
+    fc.registerFunction({
+      name: OPERATOR,
+      code: {
+        bundle: bundle('operator'),
+        env: {
+          ...functionEnv,
+          ROTATOR_FC_ENDPOINT: fc.endpoint,
+          ROTATOR_ROTATE_FUNCTION: ROTATE,
+          ROTATOR_OPERATOR_AUTH: 'anonymous',
+          ROTATOR_OPERATOR_TOKEN: token,
+        },
+      },
+      timeout: 120,
+    });
+    const operator = await fc.startHttpTrigger(OPERATOR, { authType: 'anonymous' });
     const tls = world.emulator.slb.tlsEndpoint(REGION, seeded.loadBalancerId, seeded.port);
 
     say(`test CA ${pebble.directoryUrl} (DNS ${pebble.dnsServer})`);
     say(`SLB + Alidns emulator ${world.emulator.endpoint}; Function Compute API ${world.emulator.fc.endpoint}`);
+    say(`operator function ${OPERATOR} (authType anonymous) at ${operator.url}; rotation function ${ROTATE}`);
+    say(`alerts and heartbeat go to the local receiver ${new URL(sink.alertUrl).origin}`);
     say(
       `seeded ${seeded.loadBalancerId}:${seeded.port} (TLS on ${tls.host}:${tls.port}) serving ` +
         `${seeded.serverCertificateId}, which expires in 3 days`,
@@ -75,11 +150,21 @@ async function main(): Promise<void> {
         `export ALIBABA_CLOUD_ACCESS_KEY_SECRET="$(cat ${shq(secretFile)})"`,
         ...Object.entries(world.endpointEnv).map(([name, value]) => `export ${name}=${shq(value)}`),
         `export NODE_EXTRA_CA_CERTS=${shq(pebble.tlsCaPath)}`,
+        ...Object.entries(notifyEnv)
+          .filter(([name]) => name !== 'ROTATOR_SANDBOX_ALERT_SECRET')
+          .map(([name, value]) => `export ${name}=${shq(value)}`),
+        `export ROTATOR_SANDBOX_ALERT_SECRET="$(cat ${shq(alertSecretFile)})"`,
+        `export ROTATOR_OPERATOR_TOKEN="$(cat ${shq(tokenFile)})"`,
         '# Then:',
         `npx slb-cert-rotator plan --config ${config}`,
         `npx slb-cert-rotator run --config ${config}`,
         `npx slb-cert-rotator status --config ${config}`,
         `npx slb-cert-rotator status --config ${config} --html page.html`,
+        '# The operator function (authType anonymous) behind its HTTP trigger:',
+        `npx slb-cert-rotator trigger --url ${shq(operator.url)} --token --route status`,
+        `npx slb-cert-rotator trigger --url ${shq(operator.url)} --token --certificate shop --force`,
+        `npx slb-cert-rotator status --link ${shq(operator.url)}`,
+        `curl -H "Authorization: Bearer $ROTATOR_OPERATOR_TOKEN" ${shq(`${operator.url}/plan`)}`,
         '',
       ].join('\n'),
     );

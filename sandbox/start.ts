@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { formatPlan, formatStatus } from '../cli/format-plan.js';
 import type { RunPlan } from '../shared/plan/types.js';
 import type { StatusReport } from '../shared/status/types.js';
-import { type NotifySink, type SinkDelivery, startNotifySink } from './notify-sink.js';
+import { describeDelivery, type NotifySink, startNotifySink } from './notify-sink.js';
 import { matchesFingerprint } from '../shared/certs/fingerprint.js';
 import { TlsWireProbe } from '../shared/adapters/tls/tls-wire-probe.js';
 import { ensurePebbleInstalled, type PebbleSandbox, startPebble } from './pebble.js';
@@ -194,18 +194,6 @@ function fmt(ref: Ref | null | undefined): string {
 }
 
 const indent = (text: string) => text.replace(/^(?=.)/gm, '    ');
-
-function describeDelivery(d: SinkDelivery): string {
-  if (d.kind === 'heartbeat') return `heartbeat ${d.method} ${d.path}`;
-  if (d.kind === 'alert') {
-    const body = d.body as { title?: string; items?: { code: string; certificate: string; detail: string }[] };
-    return [
-      `alert ${d.method} ${d.path} (X-Signature ${d.signatureValid ? 'valid' : 'INVALID'}): ${body?.title ?? '?'}`,
-      ...(body?.items ?? []).map((i) => `  ${i.code} ${i.certificate}: ${i.detail}`),
-    ].join('\n');
-  }
-  return `unexpected ${d.method} ${d.path}`;
-}
 
 /** The built CLI, as a user runs it, with `--json`: parsed here so the terminal formatting is the CLI's own. */
 async function cliJson<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {

@@ -79,7 +79,9 @@ function refused(url: string): Promise<boolean> {
 
 describe('npm run sandbox', () => {
   it('prints exports and commands the CLI works with, then stops everything on SIGTERM', async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', join(root, 'sandbox', 'serve.ts')], {
+    // The bundles this test run built (`npm run sandbox` builds dist/ first).
+    const dist = dirname(dirname(built.functions.find((f) => f.name === 'rotate')?.file ?? ''));
+    child = spawn(process.execPath, ['--import', 'tsx', join(root, 'sandbox', 'serve.ts'), '--dist', dist], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -100,14 +102,20 @@ describe('npm run sandbox', () => {
         'ROTATOR_ALIDNS_ENDPOINT',
         'ROTATOR_DNS_SERVERS',
         'NODE_EXTRA_CA_CERTS',
+        'ROTATOR_SANDBOX_ALERT_URL',
+        'ROTATOR_SANDBOX_ALERT_SECRET',
+        'ROTATOR_SANDBOX_HEARTBEAT_URL',
+        'ROTATOR_OPERATOR_TOKEN',
       ]),
     );
     for (const cmd of ['plan', 'run', 'status']) {
       expect(stdout).toContain(`npx slb-cert-rotator ${cmd} --config '${configFile}'\n`);
     }
-    const secret = (await readFile(join(work, 'access-key-secret'), 'utf8')).trim();
-    expect(secret.length).toBeGreaterThan(10);
-    expect(stdout + stderr).not.toContain(secret);
+    for (const file of ['access-key-secret', 'alert-secret', 'operator-token']) {
+      const secret = (await readFile(join(work, file), 'utf8')).trim();
+      expect(secret.length, file).toBeGreaterThan(10);
+      expect(stdout + stderr, file).not.toContain(secret);
+    }
 
     // Exactly what a user pastes: the export lines in a shell, then the CLI, with nothing else from this process.
     const script = `${exports.join('\n')}\nexec "${process.execPath}" "${built.cli}" plan --json --config '${configFile}'`;
@@ -120,6 +128,17 @@ describe('npm run sandbox', () => {
     expect(plan.certificates).toHaveLength(1);
     expect(plan.certificates[0]).toMatchObject({ certificate: 'shop', action: 'issue', code: 'due.window' });
     expect(plan.certificates[0].reason).toMatch(/^3\.0 days left/);
+
+    // The operator function behind its HTTP trigger answers the printed trigger command, with the pasted token.
+    const [triggerLine] = stdout.match(/^npx slb-cert-rotator trigger --url '[^']+' --token --route status$/m) ?? [];
+    expect(triggerLine).toBeDefined();
+    const triggerArgs = (triggerLine ?? '').slice('npx slb-cert-rotator '.length);
+    const { stdout: statusOut } = await run(
+      'bash',
+      ['-c', `${exports.join('\n')}\nexec "${process.execPath}" "${built.cli}" ${triggerArgs}`],
+      { env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 },
+    );
+    expect(JSON.parse(statusOut)).toMatchObject({ event: 'rotation.status' });
 
     const slbEndpoint = (exports.find((l) => l.startsWith('export ROTATOR_SLB_ENDPOINT=')) ?? '').match(
       /'([^']+)'/,
