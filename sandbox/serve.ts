@@ -69,8 +69,13 @@ async function main(): Promise<void> {
     const secretFile = join(work, 'access-key-secret');
     await writeFile(secretFile, key.accessKeySecret, { mode: 0o600 });
     sink = await startNotifySink({ onDelivery: (d) => say(`the receiver got: ${describeDelivery(d)}`) });
-    const alertSecretFile = join(work, 'alert-secret');
-    await writeFile(alertSecretFile, sink.alertSecret, { mode: 0o600 });
+    // The receiver's URLs carry tokens, as real webhook and heartbeat URLs carry secrets: files too, never printed.
+    const notifyFiles = {
+      ROTATOR_SANDBOX_ALERT_URL: ['alert-url', sink.alertUrl],
+      ROTATOR_SANDBOX_ALERT_SECRET: ['alert-secret', sink.alertSecret],
+      ROTATOR_SANDBOX_HEARTBEAT_URL: ['heartbeat-url', sink.heartbeatUrl],
+    } as const;
+    for (const [file, value] of Object.values(notifyFiles)) await writeFile(join(work, file), value, { mode: 0o600 });
     const token = randomBytes(24).toString('base64url');
     const tokenFile = join(work, 'operator-token');
     await writeFile(tokenFile, token, { mode: 0o600 });
@@ -103,11 +108,7 @@ async function main(): Promise<void> {
         },
       ),
     );
-    const notifyEnv = {
-      ROTATOR_SANDBOX_ALERT_URL: sink.alertUrl,
-      ROTATOR_SANDBOX_ALERT_SECRET: sink.alertSecret,
-      ROTATOR_SANDBOX_HEARTBEAT_URL: sink.heartbeatUrl,
-    };
+    const notifyEnv = Object.fromEntries(Object.entries(notifyFiles).map(([name, [, value]]) => [name, value]));
     // The functions as Function Compute runs them, each in a process of its own that trusts the test CA.
     const functionEnv = {
       ...world.endpointEnv,
@@ -150,10 +151,7 @@ async function main(): Promise<void> {
         `export ALIBABA_CLOUD_ACCESS_KEY_SECRET="$(cat ${shq(secretFile)})"`,
         ...Object.entries(world.endpointEnv).map(([name, value]) => `export ${name}=${shq(value)}`),
         `export NODE_EXTRA_CA_CERTS=${shq(pebble.tlsCaPath)}`,
-        ...Object.entries(notifyEnv)
-          .filter(([name]) => name !== 'ROTATOR_SANDBOX_ALERT_SECRET')
-          .map(([name, value]) => `export ${name}=${shq(value)}`),
-        `export ROTATOR_SANDBOX_ALERT_SECRET="$(cat ${shq(alertSecretFile)})"`,
+        ...Object.entries(notifyFiles).map(([name, [file]]) => `export ${name}="$(cat ${shq(join(work, file))})"`),
         `export ROTATOR_OPERATOR_TOKEN="$(cat ${shq(tokenFile)})"`,
         '# Then:',
         `npx slb-cert-rotator plan --config ${config}`,

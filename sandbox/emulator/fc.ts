@@ -158,7 +158,12 @@ export class FcService {
       // same event and request id, up to maxAsyncRetryAttempts more times. maxAsyncEventAgeInSeconds is not emulated.
       const retries = spec.maxAsyncRetryAttempts ?? this.options.maxAsyncRetryAttempts ?? 3;
       for (let attempt = 1; attempt <= 1 + retries; attempt++) {
-        if (attempt > 1 && !(await this.#retryDelay(attempt - 1))) break;
+        if (attempt > 1 && !(await this.#retryDelay(attempt - 1))) {
+          // Stopped while waiting for the retry: the last attempt's failure is the invocation's.
+          inv.status = 'failed';
+          inv.error = inv.attemptErrors.at(-1) ?? { type: 'Stopped', message: 'the emulator stopped' };
+          break;
+        }
         const kill = new AbortController();
         const when = this.options.killAsyncAttempt?.({
           requestId: inv.requestId,

@@ -106,8 +106,8 @@ export async function executePlan(
     }
   };
   let lease: Lease | undefined;
-  /** A run that stopped without finishing uploaded a certificate after the plan: deployed instead of an order. */
-  let meanwhile: Extract<SinceThePlan, { resume: unknown }> | undefined;
+  /** What the lease found changed since the plan: the targets' bindings now, and what to deploy without an order. */
+  let meanwhile: Extract<SinceThePlan, { bindings: unknown }> | undefined;
   let releaseUpload = () => {};
   /**
    * Before each write that another run must not repeat (upload, moving the targets): this run must still hold its
@@ -168,7 +168,8 @@ export async function executePlan(
       }
       meanwhile = since;
     }
-    const resume = meanwhile?.resume ?? plan.resume;
+    // Read after the lease, so it supersedes the plan's.
+    const resume = meanwhile ? meanwhile.resume : plan.resume;
 
     if (resume) {
       log.info(

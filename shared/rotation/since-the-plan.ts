@@ -10,18 +10,23 @@ import type { RegionView } from './region-view.js';
 export type SinceThePlan =
   /** Another run finished it: nothing is left to do. */
   | { finished: string }
-  /** A run that stopped without finishing uploaded a good certificate: deploy it to `bindings` (what they serve now). */
-  | { resume: ServerCertificate; bindings: TargetBinding[] };
+  /**
+   * What the targets serve now (deploy moves them from these, a rollback puts them back on these), and the good
+   * certificate to deploy without an order, when there is one (the plan's, or one a run that stopped uploaded since).
+   */
+  | { bindings: TargetBinding[]; resume?: ServerCertificate };
 
 /**
  * The plan is made before the lease, so a run that held the lease meanwhile may have changed what it says:
- * - it finished: every target serves one newer certificate (or, without targets, a newer one of this name appeared);
- * - it stopped between two targets: some serve its certificate, the rest are moved to it, without a new order;
+ * - it finished: every target now serves one newer certificate (or, without targets, a newer one of this name
+ *   appeared: the plan's `previous` was then the newest one it saw);
+ * - it stopped between two targets: the rest are moved to its certificate, without a new order;
  * - it stopped after its upload, before any move: this run's lease replaced one whose holder stopped without
  *   finishing (this task's earlier attempt, a retried fan-out worker, or a run whose lease expired). SLB may have
  *   stored that holder's last upload after this run read the region (it serves a request whose caller died), so the
  *   region is read again and that certificate deployed. One stored later still is not seen: this run then uploads its
  *   own, and pruning removes the one left unused.
+ * A forced run orders anew whatever is there (that is what forcing is for), from what the targets serve now.
  * Bindings are read only for a plan with targets, certificates again only when something points at a change.
  */
 export async function sinceThePlan(
@@ -34,15 +39,11 @@ export async function sinceThePlan(
   const newer = (c: ServerCertificate) =>
     c.serverCertificateId !== plan.previous?.serverCertificateId &&
     c.expireTimeStamp > (plan.previous?.expireTimeStamp ?? -Infinity);
-  // Forcing orders anew whatever is there: that is what it is for.
   const forced = plan.code === 'due.forced';
-  const lateUpload = (lease.reentered || lease.tookOver !== undefined) && !plan.resume && !forced;
+  const lateUpload = (lease.reentered || lease.tookOver !== undefined) && !plan.resume;
 
   if (plan.targets.length === 0) {
-    const known = new Set((await region.certificates()).map((c) => c.serverCertificateId));
-    const appeared = (await region.freshCertificates()).find(
-      (c) => !known.has(c.serverCertificateId) && isRotatorCertificate(c, cert.name) && newer(c),
-    );
+    const appeared = (await region.freshCertificates()).find((c) => isRotatorCertificate(c, cert.name) && newer(c));
     return appeared
       ? {
           finished: `another run uploaded ${appeared.serverCertificateId} (expires ${appeared.expireTime}) for this certificate after this run's plan was made`,
@@ -52,20 +53,19 @@ export async function sinceThePlan(
 
   const bindings: TargetBinding[] = [];
   for (const t of plan.targets) bindings.push(await region.binding(t.target));
-  const moved = bindings.filter((b, i) => b.serverCertificateId !== plan.targets[i]?.from);
-  if (moved.length === 0 && !lateUpload) return undefined;
+  const moved = bindings.some((b, i) => b.serverCertificateId !== plan.targets[i]?.from);
+  if (!moved && !lateUpload) return undefined;
 
   const fresh = await region.freshCertificates();
   const serving = new Set(bindings.map((b) => b.serverCertificateId));
   const [only] = serving;
   const all = serving.size === 1 ? fresh.find((c) => c.serverCertificateId === only) : undefined;
-  if (moved.length === bindings.length && all && newer(all)) {
+  if (moved && all && newer(all)) {
     return {
       finished: `${plan.targets.map((t) => t.name).join(', ')} now serve${bindings.length === 1 ? 's' : ''} ${all.serverCertificateId} (expires ${all.expireTime}), moved there by another run after this run's plan was made`,
     };
   }
-  if (plan.resume) return { resume: plan.resume, bindings };
-  if (forced) return undefined;
+  if (forced) return { bindings };
   const resume = findResumable({
     name: cert.name,
     domains: cert.domains,
@@ -75,5 +75,5 @@ export async function sinceThePlan(
     now,
     spreadKey: spreadKeyOf(cert),
   });
-  return resume ? { resume, bindings } : undefined;
+  return { bindings, ...(resume ? { resume } : {}) };
 }

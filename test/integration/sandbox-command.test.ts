@@ -111,7 +111,7 @@ describe('npm run sandbox', () => {
     for (const cmd of ['plan', 'run', 'status']) {
       expect(stdout).toContain(`npx slb-cert-rotator ${cmd} --config '${configFile}'\n`);
     }
-    for (const file of ['access-key-secret', 'alert-secret', 'operator-token']) {
+    for (const file of ['access-key-secret', 'alert-secret', 'alert-url', 'heartbeat-url', 'operator-token']) {
       const secret = (await readFile(join(work, file), 'utf8')).trim();
       expect(secret.length, file).toBeGreaterThan(10);
       expect(stdout + stderr, file).not.toContain(secret);

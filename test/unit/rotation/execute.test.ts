@@ -422,6 +422,87 @@ describe('the lease: one run per certificate across processes', () => {
     expect(w.lb.writes()).toEqual(['Set lb-2:443 theirs']);
   });
 
+  it('taken over from an expired holder: its upload stored after the plan is deployed, not ordered again', async () => {
+    const w = world(5);
+    // run-a took the lease longer ago than its duration, and died.
+    const records = memoryLeaseRecords(new Date(NOW.getTime() - DURATION - 60_000));
+    const lock = await records.create(NAME, lockValue('shop'));
+    if (lock === 'duplicate') throw new Error('unexpected');
+    await records.create(NAME, holderValue('shop', 'run-a', lock.id));
+    const r = await rotateLeased(w, records, {
+      meanwhile: () => {
+        w.lb.certificates.push(aServerCertificate({ id: 'late', own: 'shop', notBefore: NOW, notAfter: days(90) }));
+      },
+    });
+    expect(r).toMatchObject({ outcome: 'rotated', resumed: true, current: { serverCertificateId: 'late' } });
+    expect(r.warnings).toEqual([expect.stringMatching(/^took over the expired lease of run-a/)]);
+    expect(w.caCalls).toBe(0);
+  });
+
+  it('forced, with the lease taken again by the same holder: orders anew despite an upload stored since the plan', async () => {
+    const w = world(5);
+    const records = memoryLeaseRecords(NOW);
+    const lock = await records.create(NAME, lockValue('shop'));
+    if (lock === 'duplicate') throw new Error('unexpected');
+    await records.create(NAME, holderValue('shop', 'run-b', lock.id));
+    const r = await rotateLeased(w, records, {
+      force: true,
+      meanwhile: () => {
+        w.lb.certificates.push(aServerCertificate({ id: 'late', own: 'shop', notBefore: NOW, notAfter: days(89) }));
+      },
+    });
+    expect(r).toMatchObject({ outcome: 'rotated', current: { serverCertificateId: 'uploaded-1' } });
+    expect(r.resumed).toBeUndefined();
+    expect(w.caCalls).toBe(1);
+  });
+
+  it('every target on one newer certificate after the plan, only some of them moved since: skipped', async () => {
+    const w = world(5);
+    // An earlier run stopped between the targets: lb-1 serves its upload, lb-2 still the old one. The plan resumes.
+    w.lb.certificates.push(aServerCertificate({ id: 'earlier', own: 'shop', notBefore: NOW, notAfter: days(90) }));
+    w.lb.listeners.set('lb-1:443', 'earlier');
+    w.lb.listeners.set('lb-2:443', 'old');
+    w.cert = aManagedCertificate({
+      listeners: [
+        { loadBalancerId: 'lb-1', port: 443 },
+        { loadBalancerId: 'lb-2', port: 443 },
+      ],
+    });
+    const records = memoryLeaseRecords(NOW);
+    // Another run finishes it before this run takes the lease.
+    const r = await rotateLeased(w, records, { meanwhile: () => void w.lb.listeners.set('lb-2:443', 'earlier') });
+    expect(r).toMatchObject({ outcome: 'skipped', code: 'lease.rotated-meanwhile' });
+    expect(w.lb.writes()).toEqual([]);
+  });
+
+  it('a target someone moved after the plan is put back where it was then, not where the plan saw it', async () => {
+    const w = world(5);
+    const records = memoryLeaseRecords(NOW);
+    // The new certificate is accepted but never applied: the move reads back wrong and is rolled back.
+    w.lb.ignore.add('lb-1:443');
+    const r = await rotateLeased(w, records, {
+      force: true,
+      meanwhile: () => {
+        // By hand, between the plan and the lease: a certificate that does not outlast the old one.
+        w.lb.certificates.push(aServerCertificate({ id: 'manual', notBefore: days(-80), notAfter: days(4) }));
+        w.lb.listeners.set('lb-1:443', 'manual');
+      },
+    });
+    expect(r.outcome).toBe('rolled-back');
+    expect(w.lb.serving('lb-1:443')).toBe('manual');
+  });
+
+  it.each([
+    [true, 'rotated'],
+    [false, 'regressed'],
+  ])('issued in the same second as the one in use (forced %s): %s', async (force, outcome) => {
+    const w = world(5);
+    const old = w.lb.certificates.find((c) => c.serverCertificateId === 'old');
+    w.issued = anIssuedCertificate({ notAfter: new Date(old?.expireTimeStamp ?? 0) });
+    const r = await rotateLeased(w, memoryLeaseRecords(NOW), { force });
+    expect(r.outcome).toBe(outcome);
+  });
+
   it('a new lease and nothing moved since the plan: the certificates are not read again', async () => {
     const w = world(5);
     const records = memoryLeaseRecords(NOW);
