@@ -26,6 +26,30 @@ export interface NotifySink {
   close(): Promise<void>;
 }
 
+/** The environment variables the sandbox's configuration reads the receiver's URLs and secret from. */
+export function sinkEnvironment(sink: NotifySink): Record<string, string> {
+  return {
+    ROTATOR_SANDBOX_ALERT_URL: sink.alertUrl,
+    ROTATOR_SANDBOX_ALERT_SECRET: sink.alertSecret,
+    ROTATOR_SANDBOX_HEARTBEAT_URL: sink.heartbeatUrl,
+  };
+}
+
+/** The configuration's `alerts` and `heartbeat` sections, sending to the receiver (see sinkEnvironment). */
+export const SINK_SETTINGS = {
+  alerts: {
+    expiryWarningDays: 14,
+    channels: [
+      {
+        type: 'webhook',
+        url: { env: 'ROTATOR_SANDBOX_ALERT_URL' },
+        secret: { env: 'ROTATOR_SANDBOX_ALERT_SECRET' },
+      },
+    ],
+  },
+  heartbeat: { url: { env: 'ROTATOR_SANDBOX_HEARTBEAT_URL' } },
+};
+
 export async function startNotifySink(
   options: { onDelivery?: (delivery: SinkDelivery) => void } = {},
 ): Promise<NotifySink> {

@@ -20,7 +20,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeDelivery, type NotifySink, startNotifySink } from './notify-sink.js';
+import { describeDelivery, type NotifySink, SINK_SETTINGS, sinkEnvironment, startNotifySink } from './notify-sink.js';
 import { ensurePebbleInstalled, type PebbleSandbox, startPebble } from './pebble.js';
 import { type SandboxWorld, sandboxConfigYaml, seedListener, startWorld } from './world.js';
 
@@ -70,12 +70,12 @@ async function main(): Promise<void> {
     await writeFile(secretFile, key.accessKeySecret, { mode: 0o600 });
     sink = await startNotifySink({ onDelivery: (d) => say(`the receiver got: ${describeDelivery(d)}`) });
     // The receiver's URLs carry tokens, as real webhook and heartbeat URLs carry secrets: files too, never printed.
-    const notifyFiles = {
-      ROTATOR_SANDBOX_ALERT_URL: ['alert-url', sink.alertUrl],
-      ROTATOR_SANDBOX_ALERT_SECRET: ['alert-secret', sink.alertSecret],
-      ROTATOR_SANDBOX_HEARTBEAT_URL: ['heartbeat-url', sink.heartbeatUrl],
-    } as const;
-    for (const [file, value] of Object.values(notifyFiles)) await writeFile(join(work, file), value, { mode: 0o600 });
+    const notifyEnv = sinkEnvironment(sink);
+    const notifyFiles = Object.keys(notifyEnv).map((name) => ({
+      name,
+      file: join(work, name.replace('ROTATOR_SANDBOX_', '').toLowerCase().replaceAll('_', '-')),
+    }));
+    for (const { name, file } of notifyFiles) await writeFile(file, notifyEnv[name] ?? '', { mode: 0o600 });
     const token = randomBytes(24).toString('base64url');
     const tokenFile = join(work, 'operator-token');
     await writeFile(tokenFile, token, { mode: 0o600 });
@@ -94,21 +94,9 @@ async function main(): Promise<void> {
         ],
         {},
         {},
-        {
-          alerts: {
-            channels: [
-              {
-                type: 'webhook',
-                url: { env: 'ROTATOR_SANDBOX_ALERT_URL' },
-                secret: { env: 'ROTATOR_SANDBOX_ALERT_SECRET' },
-              },
-            ],
-          },
-          heartbeat: { url: { env: 'ROTATOR_SANDBOX_HEARTBEAT_URL' } },
-        },
+        SINK_SETTINGS,
       ),
     );
-    const notifyEnv = Object.fromEntries(Object.entries(notifyFiles).map(([name, [, value]]) => [name, value]));
     // The functions as Function Compute runs them, each in a process of its own that trusts the test CA.
     const functionEnv = {
       ...world.endpointEnv,
@@ -151,7 +139,7 @@ async function main(): Promise<void> {
         `export ALIBABA_CLOUD_ACCESS_KEY_SECRET="$(cat ${shq(secretFile)})"`,
         ...Object.entries(world.endpointEnv).map(([name, value]) => `export ${name}=${shq(value)}`),
         `export NODE_EXTRA_CA_CERTS=${shq(pebble.tlsCaPath)}`,
-        ...Object.entries(notifyFiles).map(([name, [file]]) => `export ${name}="$(cat ${shq(join(work, file))})"`),
+        ...notifyFiles.map(({ name, file }) => `export ${name}="$(cat ${shq(file)})"`),
         `export ROTATOR_OPERATOR_TOKEN="$(cat ${shq(tokenFile)})"`,
         '# Then:',
         `npx slb-cert-rotator plan --config ${config}`,

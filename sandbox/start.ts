@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { formatPlan, formatStatus } from '../cli/format-plan.js';
 import type { RunPlan } from '../shared/plan/types.js';
 import type { StatusReport } from '../shared/status/types.js';
-import { describeDelivery, type NotifySink, startNotifySink } from './notify-sink.js';
+import { describeDelivery, type NotifySink, SINK_SETTINGS, sinkEnvironment, startNotifySink } from './notify-sink.js';
 import { matchesFingerprint } from '../shared/certs/fingerprint.js';
 import { TlsWireProbe } from '../shared/adapters/tls/tls-wire-probe.js';
 import { ensurePebbleInstalled, type PebbleSandbox, startPebble } from './pebble.js';
@@ -62,11 +62,7 @@ async function main(): Promise<number> {
         'is not hosted in the emulated Alidns, so it cannot be renewed (this is the alert you will see)',
     );
     sink = await startNotifySink();
-    const notifyEnv = {
-      ROTATOR_SANDBOX_ALERT_URL: sink.alertUrl,
-      ROTATOR_SANDBOX_ALERT_SECRET: sink.alertSecret,
-      ROTATOR_SANDBOX_HEARTBEAT_URL: sink.heartbeatUrl,
-    };
+    const notifyEnv = sinkEnvironment(sink);
 
     const configFile = join(work, 'rotator.yaml');
     await writeFile(
@@ -89,19 +85,7 @@ async function main(): Promise<number> {
         ],
         {},
         {},
-        {
-          alerts: {
-            expiryWarningDays: 14,
-            channels: [
-              {
-                type: 'webhook',
-                url: { env: 'ROTATOR_SANDBOX_ALERT_URL' },
-                secret: { env: 'ROTATOR_SANDBOX_ALERT_SECRET' },
-              },
-            ],
-          },
-          heartbeat: { url: { env: 'ROTATOR_SANDBOX_HEARTBEAT_URL' } },
-        },
+        SINK_SETTINGS,
       ),
     );
     const key = world.emulator.createAccessKey();

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import FC from '@alicloud/fc2';
@@ -195,6 +195,53 @@ describe('Fc2FunctionInvoker against the emulator', () => {
     const err = await invokeError(invoker(emu.credentials, `http://127.0.0.1:${port}`).invokeAsync(FN, {}));
     expect(err).toMatchObject({ code: 'ECONNREFUSED', retryable: true });
     expect(err.message).not.toContain(String(port));
+  });
+
+  it('repeats a request whose connection was reset, once it has a task id: one run; without one it reports', async () => {
+    // In front of the emulator: while armed, the next request to arrive has its connection reset (a kept-alive
+    // connection the server had closed); everything else is passed through.
+    let armed = false;
+    let resets = 0;
+    const open = new Set<Socket>();
+    const proxy = createServer((client: Socket) => {
+      open.add(client);
+      client.on('close', () => open.delete(client));
+      const upstream = connect(Number(new URL(emu.fc.endpoint).port), '127.0.0.1');
+      upstream.pipe(client);
+      client.on('data', (chunk: Buffer) => {
+        if (!armed) return void upstream.write(chunk);
+        armed = false;
+        resets += 1;
+        upstream.destroy();
+        client.resetAndDestroy();
+      });
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', close);
+      upstream.on('error', close);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    try {
+      const taskId = `reset-${Math.floor(Math.random() * 1e6)}`;
+      armed = true;
+      const { invocationId } = await invoker(emu.credentials, endpoint).invokeAsync(FN, { n: 1 }, { taskId });
+      await emu.fc.waitForInvocation(invocationId);
+      expect(resets).toBe(1);
+      expect(emu.fc.invocations(FN).filter((i) => i.taskId === taskId)).toHaveLength(1);
+
+      // Without a task id a repeat could start the work twice: the reset is reported, not retried.
+      armed = true;
+      const err = await invokeError(invoker(emu.credentials, endpoint).invokeAsync(FN, { n: 2 }));
+      expect(err).toMatchObject({ code: 'ECONNRESET', retryable: false });
+      expect(resets).toBe(2);
+      expect(seen.map((s) => s.event)).toEqual(['{"n":1}']);
+    } finally {
+      for (const socket of open) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('refuses bad names, task ids and qualifiers before sending anything', async () => {

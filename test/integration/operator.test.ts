@@ -213,11 +213,11 @@ describe('authType function: the gateway checks the ACS3 signature', () => {
       });
     const before = invocations(ROTATE).length;
     const first = await post();
-    expect(first.status).toBe(202);
+    expect(first.status, first.text).toBe(202);
     const { invocationId } = first.json() as { invocationId: string };
     // The client lost the answer and sends the same request again, while the run is queued or running.
     const again = await post();
-    expect(again.status).toBe(200);
+    expect(again.status, again.text).toBe(200);
     expect(again.json()).toEqual({ alreadyStarted: true, request: { certificates: ['api'], force: true } });
     expect(
       invocations(ROTATE)
@@ -229,7 +229,8 @@ describe('authType function: the gateway checks the ACS3 signature', () => {
     const done = await h.world.emulator.fc.waitForInvocation(invocationId, 90_000);
     expect(done.status).toBe('succeeded');
     // And after it finished: still the one run.
-    expect((await post()).status).toBe(200);
+    const later = await post();
+    expect(later.status, later.text).toBe(200);
     expect(invocations(ROTATE).length).toBe(before + 1);
   }, 120_000);
 

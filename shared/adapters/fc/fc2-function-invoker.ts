@@ -11,6 +11,8 @@ import type { CredentialsProvider } from '../../runtime/credentials.js';
 export const FC3_API_VERSION = '2023-03-30';
 
 const ACTION = 'InvokeFunction';
+/** Waits before the second and the third attempt of a request that failed in a way that is safe to repeat. */
+const RETRY_WAITS_MS = [250, 1_000];
 const TRANSPORT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE', 'ENOTFOUND']);
 // FC 3.0 names functions with letters, digits, `_` and `-` (1–64, not starting with a digit or `-`); anything else
 // would change the path fc2 signs, so it is refused before a request is made.
@@ -78,11 +80,19 @@ export class Fc2FunctionInvoker implements FunctionInvoker {
     const headers: Record<string, string> = { 'x-fc-invocation-type': 'Async' };
     if (options.taskId !== undefined) headers['x-fc-async-task-id'] = options.taskId;
     const query = options.qualifier === undefined ? null : { qualifier: options.qualifier };
-    let response: Awaited<ReturnType<Fc2Client['request']>>;
-    try {
-      response = await client.request('POST', `/functions/${functionName}/invocations`, query, body, headers, {});
-    } catch (err) {
-      throw this.#mapError(functionName, err, options.taskId !== undefined);
+    let response: Awaited<ReturnType<Fc2Client['request']>> | undefined;
+    // A failure that is safe to repeat is repeated, twice at most (RETRY_WAITS_MS): a kept-alive connection the
+    // server closed while idle (a warm instance's next request) resets the first request sent on it. A retry whose
+    // first attempt was queued after all finds its task id taken, which callers read as "already started".
+    for (let attempt = 0; response === undefined; attempt++) {
+      try {
+        response = await client.request('POST', `/functions/${functionName}/invocations`, query, body, headers, {});
+      } catch (err) {
+        const failure = this.#mapError(functionName, err, options.taskId !== undefined);
+        const wait = RETRY_WAITS_MS[attempt];
+        if (!failure.retryable || wait === undefined) throw failure;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
     }
     const id = response.headers['x-fc-request-id'];
     const invocationId = Array.isArray(id) ? id[0] : id;

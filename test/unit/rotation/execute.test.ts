@@ -330,14 +330,23 @@ describe('the lease: one run per certificate across processes', () => {
     options: Omit<RotateOptions, 'leases'> = {},
   ): Promise<OutcomeRecord> => rotate(w, { ...options, leases: new RecordLeaseStore(records, DURATION) });
 
+  /** The lease as `holder` took it and never released it: a retried worker's own, or a run that died. */
+  const leaseHeldBy = async (records: MemoryLeaseRecords, holder: string) => {
+    const lock = await records.create(NAME, lockValue('shop'));
+    if (lock === 'duplicate') throw new Error('unexpected');
+    await records.create(NAME, holderValue('shop', holder, lock.id));
+  };
+  /** SLB stores a stopped holder's upload after this run has read the region. */
+  const lateUpload = (w: World) => () => {
+    w.lb.certificates.push(aServerCertificate({ id: 'late', own: 'shop', notBefore: NOW, notAfter: days(90) }));
+  };
+
   const leaseValues = (records: MemoryLeaseRecords) => (records.records.get(NAME) ?? []).map((r) => r.value);
 
   it('held by another run: skipped with lease.held, nothing ordered or written, its lease untouched', async () => {
     const w = world(5);
     const records = memoryLeaseRecords(new Date(NOW.getTime() - 60_000));
-    const lock = await records.create(NAME, lockValue('shop'));
-    if (lock === 'duplicate') throw new Error('unexpected');
-    await records.create(NAME, holderValue('shop', 'run-a', lock.id));
+    await leaseHeldBy(records, 'run-a');
     const r = await rotateLeased(w, records);
     expect(r).toMatchObject({ outcome: 'skipped', code: 'lease.held' });
     expect(r.reason).toMatch(/another run holds the lease on this certificate \(holder run-a, since .*, until .*\)/);
@@ -383,14 +392,10 @@ describe('the lease: one run per certificate across processes', () => {
     const w = world(5);
     const records = memoryLeaseRecords(NOW);
     // The killed attempt took the lease as run-b, the holder the retry comes back as.
-    const lock = await records.create(NAME, lockValue('shop'));
-    if (lock === 'duplicate') throw new Error('unexpected');
-    await records.create(NAME, holderValue('shop', 'run-b', lock.id));
+    await leaseHeldBy(records, 'run-b');
     const r = await rotateLeased(w, records, {
       // SLB stores the killed attempt's upload after this run has read the region.
-      meanwhile: () => {
-        w.lb.certificates.push(aServerCertificate({ id: 'late', own: 'shop', notBefore: NOW, notAfter: days(90) }));
-      },
+      meanwhile: lateUpload(w),
     });
     expect(r).toMatchObject({ outcome: 'rotated', resumed: true, current: { serverCertificateId: 'late' } });
     expect(w.caCalls).toBe(0);
@@ -426,13 +431,9 @@ describe('the lease: one run per certificate across processes', () => {
     const w = world(5);
     // run-a took the lease longer ago than its duration, and died.
     const records = memoryLeaseRecords(new Date(NOW.getTime() - DURATION - 60_000));
-    const lock = await records.create(NAME, lockValue('shop'));
-    if (lock === 'duplicate') throw new Error('unexpected');
-    await records.create(NAME, holderValue('shop', 'run-a', lock.id));
+    await leaseHeldBy(records, 'run-a');
     const r = await rotateLeased(w, records, {
-      meanwhile: () => {
-        w.lb.certificates.push(aServerCertificate({ id: 'late', own: 'shop', notBefore: NOW, notAfter: days(90) }));
-      },
+      meanwhile: lateUpload(w),
     });
     expect(r).toMatchObject({ outcome: 'rotated', resumed: true, current: { serverCertificateId: 'late' } });
     expect(r.warnings).toEqual([expect.stringMatching(/^took over the expired lease of run-a/)]);
@@ -442,9 +443,7 @@ describe('the lease: one run per certificate across processes', () => {
   it('forced, with the lease taken again by the same holder: orders anew despite an upload stored since the plan', async () => {
     const w = world(5);
     const records = memoryLeaseRecords(NOW);
-    const lock = await records.create(NAME, lockValue('shop'));
-    if (lock === 'duplicate') throw new Error('unexpected');
-    await records.create(NAME, holderValue('shop', 'run-b', lock.id));
+    await leaseHeldBy(records, 'run-b');
     const r = await rotateLeased(w, records, {
       force: true,
       meanwhile: () => {
@@ -609,9 +608,7 @@ describe('the lease: one run per certificate across processes', () => {
   it('a crashed run’s expired lease is taken over, said in a warning, and the certificate rotated', async () => {
     const w = world(5);
     const records = memoryLeaseRecords(new Date(NOW.getTime() - DURATION - 1));
-    const lock = await records.create(NAME, lockValue('shop'));
-    if (lock === 'duplicate') throw new Error('unexpected');
-    await records.create(NAME, holderValue('shop', 'run-a', lock.id));
+    await leaseHeldBy(records, 'run-a');
     records.now = NOW;
     const r = await rotateLeased(w, records);
     expect(r.outcome).toBe('rotated');
