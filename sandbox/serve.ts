@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeDelivery, type NotifySink, SINK_SETTINGS, sinkEnvironment, startNotifySink } from './notify-sink.js';
 import { ensurePebbleInstalled, type PebbleSandbox, startPebble } from './pebble.js';
-import { type SandboxWorld, sandboxConfigYaml, seedListener, startWorld } from './world.js';
+import { type SandboxWorld, sandboxConfigYaml, seedListener, servedBy, startWorld } from './world.js';
 
 const REGION = 'cn-hangzhou';
 const ZONE = 'example.com';
@@ -71,32 +71,18 @@ async function main(): Promise<void> {
     sink = await startNotifySink({ onDelivery: (d) => say(`the receiver got: ${describeDelivery(d)}`) });
     // The receiver's URLs carry tokens, as real webhook and heartbeat URLs carry secrets: files too, never printed.
     const notifyEnv = sinkEnvironment(sink);
-    const notifyFiles = Object.keys(notifyEnv).map((name) => ({
+    // ROTATOR_SANDBOX_ALERT_URL → alert-url, and so on.
+    const notifyFiles = Object.entries(notifyEnv).map(([name, value]) => ({
       name,
+      value,
       file: join(work, name.replace('ROTATOR_SANDBOX_', '').toLowerCase().replaceAll('_', '-')),
     }));
-    for (const { name, file } of notifyFiles) await writeFile(file, notifyEnv[name] ?? '', { mode: 0o600 });
+    for (const { file, value } of notifyFiles) await writeFile(file, value, { mode: 0o600 });
     const token = randomBytes(24).toString('base64url');
     const tokenFile = join(work, 'operator-token');
     await writeFile(tokenFile, token, { mode: 0o600 });
     const configFile = join(work, 'rotator.yaml');
-    await writeFile(
-      configFile,
-      sandboxConfigYaml(
-        pebble,
-        [
-          {
-            name: 'shop',
-            domains: DOMAINS,
-            region: REGION,
-            listeners: [{ loadBalancerId: seeded.loadBalancerId, port: seeded.port }],
-          },
-        ],
-        {},
-        {},
-        SINK_SETTINGS,
-      ),
-    );
+    await writeFile(configFile, sandboxConfigYaml(pebble, [servedBy('shop', DOMAINS, seeded)], {}, {}, SINK_SETTINGS));
     // The functions as Function Compute runs them, each in a process of its own that trusts the test CA.
     const functionEnv = {
       ...world.endpointEnv,

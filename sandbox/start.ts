@@ -21,7 +21,7 @@ import { describeDelivery, type NotifySink, SINK_SETTINGS, sinkEnvironment, star
 import { matchesFingerprint } from '../shared/certs/fingerprint.js';
 import { TlsWireProbe } from '../shared/adapters/tls/tls-wire-probe.js';
 import { ensurePebbleInstalled, type PebbleSandbox, startPebble } from './pebble.js';
-import { type SandboxWorld, sandboxConfigYaml, seedListener, startWorld } from './world.js';
+import { type SandboxWorld, sandboxConfigYaml, seedListener, servedBy, startWorld } from './world.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const bundle = join(root, 'dist', 'rotate', 'index.js');
@@ -69,20 +69,7 @@ async function main(): Promise<number> {
       configFile,
       sandboxConfigYaml(
         pebble,
-        [
-          {
-            name: 'shop',
-            domains: DOMAINS,
-            region: REGION,
-            listeners: [{ loadBalancerId: seeded.loadBalancerId, port: seeded.port }],
-          },
-          {
-            name: 'legacy',
-            domains: LEGACY_DOMAINS,
-            region: REGION,
-            listeners: [{ loadBalancerId: legacy.loadBalancerId, port: legacy.port }],
-          },
-        ],
+        [servedBy('shop', DOMAINS, seeded), servedBy('legacy', LEGACY_DOMAINS, legacy)],
         {},
         {},
         SINK_SETTINGS,

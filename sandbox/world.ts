@@ -73,6 +73,16 @@ export interface SandboxCertificate {
   renewal?: Record<string, number>;
 }
 
+/** A managed certificate of `domains` whose one target is the seeded listener. */
+export function servedBy(name: string, domains: string[], seeded: SeededListener): SandboxCertificate {
+  return {
+    name,
+    domains,
+    region: seeded.regionId,
+    listeners: [{ loadBalancerId: seeded.loadBalancerId, port: seeded.port }],
+  };
+}
+
 /** A rotator configuration for the sandbox: the test CA (not production), the given certificates. */
 export interface SandboxSlbSettings {
   certificateQuota?: number;

@@ -21,6 +21,11 @@ export interface CurrentCertificateFacts {
   names: string[];
 }
 
+/** What makes the renewal point of one certificate stable from run to run (the spread): its region and name. */
+export function spreadKeyOf(cert: { region: string; name: string }): string {
+  return `${cert.region}/${cert.name}`;
+}
+
 export interface RenewalInput {
   current: CurrentCertificateFacts | null;
   /** Names the configuration asks for. */

@@ -4,11 +4,6 @@ import { factsOf } from './current-certificate.js';
 import { decideRenewal } from './renewal.js';
 import { fingerprintMatchesTags, isRotatorCertificate } from '../domain/tags.js';
 
-/** What makes the renewal point of one certificate stable from run to run (the spread): its region and name. */
-export function spreadKeyOf(cert: { region: string; name: string }): string {
-  return `${cert.region}/${cert.name}`;
-}
-
 /**
  * Pure: a certificate an earlier run already uploaded for this name that is better than the one in use — later
  * expiry, covers every configured name, not itself due, and reported by SLB with the fingerprint recorded at upload. Deploying it finishes an interrupted run without a second

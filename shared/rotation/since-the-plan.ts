@@ -2,7 +2,8 @@ import type { ManagedCertificate } from '../config/types.js';
 import type { ServerCertificate, TargetBinding } from '../domain/certificate.js';
 import { isRotatorCertificate } from '../domain/tags.js';
 import type { CertificatePlan } from '../plan/types.js';
-import { findResumable, spreadKeyOf } from '../policy/resume.js';
+import { findResumable } from '../policy/resume.js';
+import { spreadKeyOf } from '../policy/renewal.js';
 import type { Lease } from '../ports/lease.js';
 import type { RegionView } from './region-view.js';
 

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ParamPredicate } from '../../sandbox/emulator/index.js';
-import { type SandboxCertificate, sandboxConfigYaml, seedListener } from '../../sandbox/world.js';
+import { type SandboxCertificate, sandboxConfigYaml, seedListener, servedBy } from '../../sandbox/world.js';
 import type { BuildResult } from '../../scripts/build.js';
 import type { OutcomeRecord } from '../../shared/rotation/outcome.js';
 import { TAG_NAME } from '../../shared/domain/tags.js';
@@ -103,12 +103,7 @@ async function writeConfig(file: string, certificates: SandboxCertificate[]): Pr
 /** A certificate of `domains` served by one fresh listener (443, three days left), and its configuration file. */
 async function oneListener(name: string, domains: string[]) {
   const seeded = await seedListener(h.world, { regionId: REGION, domains, days: 3 });
-  const cert: SandboxCertificate = {
-    name,
-    domains,
-    region: REGION,
-    listeners: [{ loadBalancerId: seeded.loadBalancerId, port: 443 }],
-  };
+  const cert = servedBy(name, domains, seeded);
   return { seeded, cert, config: await writeConfig(name, [cert]) };
 }
 

@@ -6,13 +6,14 @@ import {
   type InvokeAsyncOptions,
 } from '../../ports/function-invoker.js';
 import type { CredentialsProvider } from '../../runtime/credentials.js';
+import { type BackoffPolicy, backoffDelay } from '../../util/backoff.js';
 
 /** FC 3.0's API version: fc2 prefixes every path with it and signs the prefixed path. */
 export const FC3_API_VERSION = '2023-03-30';
 
 const ACTION = 'InvokeFunction';
-/** Waits before the second and the third attempt of a request that failed in a way that is safe to repeat. */
-const RETRY_WAITS_MS = [250, 1_000];
+/** A request that failed in a way that is safe to repeat is sent again for up to 2 s, after 0.25 to 0.5 s at first. */
+const RETRY: BackoffPolicy = { baseMs: 500, maxDelayMs: 1_000, budgetMs: 2_000 };
 const TRANSPORT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE', 'ENOTFOUND']);
 // FC 3.0 names functions with letters, digits, `_` and `-` (1–64, not starting with a digit or `-`); anything else
 // would change the path fc2 signs, so it is refused before a request is made.
@@ -81,16 +82,17 @@ export class Fc2FunctionInvoker implements FunctionInvoker {
     if (options.taskId !== undefined) headers['x-fc-async-task-id'] = options.taskId;
     const query = options.qualifier === undefined ? null : { qualifier: options.qualifier };
     let response: Awaited<ReturnType<Fc2Client['request']>> | undefined;
-    // A failure that is safe to repeat is repeated, twice at most (RETRY_WAITS_MS): a kept-alive connection the
+    // A failure that is safe to repeat is repeated (RETRY): fc2 takes no agent, so a kept-alive connection the
     // server closed while idle (a warm instance's next request) resets the first request sent on it. A retry whose
     // first attempt was queued after all finds its task id taken, which callers read as "already started".
-    for (let attempt = 0; response === undefined; attempt++) {
+    const started = Date.now();
+    for (let retry = 1; response === undefined; retry++) {
       try {
         response = await client.request('POST', `/functions/${functionName}/invocations`, query, body, headers, {});
       } catch (err) {
         const failure = this.#mapError(functionName, err, options.taskId !== undefined);
-        const wait = RETRY_WAITS_MS[attempt];
-        if (!failure.retryable || wait === undefined) throw failure;
+        const wait = failure.retryable ? backoffDelay(RETRY, retry, Date.now() - started) : undefined;
+        if (wait === undefined) throw failure;
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }

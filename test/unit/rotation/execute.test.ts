@@ -330,6 +330,18 @@ describe('the lease: one run per certificate across processes', () => {
     options: Omit<RotateOptions, 'leases'> = {},
   ): Promise<OutcomeRecord> => rotate(w, { ...options, leases: new RecordLeaseStore(records, DURATION) });
 
+  /** A certificate a run uploaded for `shop` today (90 days). */
+  const ownUpload = (id: string) => aServerCertificate({ id, own: 'shop', notBefore: NOW, notAfter: days(90) });
+  /** `shop` on lb-1:443 and lb-2:443, both serving `old`. */
+  const onTwoListeners = (w: World) => {
+    w.lb.listeners.set('lb-2:443', 'old');
+    w.cert = aManagedCertificate({
+      listeners: [
+        { loadBalancerId: 'lb-1', port: 443 },
+        { loadBalancerId: 'lb-2', port: 443 },
+      ],
+    });
+  };
   /** The lease as `holder` took it and never released it: a retried worker's own, or a run that died. */
   const leaseHeldBy = async (records: MemoryLeaseRecords, holder: string) => {
     const lock = await records.create(NAME, lockValue('shop'));
@@ -338,7 +350,7 @@ describe('the lease: one run per certificate across processes', () => {
   };
   /** SLB stores a stopped holder's upload after this run has read the region. */
   const lateUpload = (w: World) => () => {
-    w.lb.certificates.push(aServerCertificate({ id: 'late', own: 'shop', notBefore: NOW, notAfter: days(90) }));
+    w.lb.certificates.push(ownUpload('late'));
   };
 
   const leaseValues = (records: MemoryLeaseRecords) => (records.records.get(NAME) ?? []).map((r) => r.value);
@@ -364,7 +376,7 @@ describe('the lease: one run per certificate across processes', () => {
     const records = memoryLeaseRecords(NOW);
     const r = await rotateLeased(w, records, {
       meanwhile: () => {
-        w.lb.certificates.push(aServerCertificate({ id: 'theirs', own: 'shop', notBefore: NOW, notAfter: days(90) }));
+        w.lb.certificates.push(ownUpload('theirs'));
         w.lb.listeners.set('lb-1:443', 'theirs');
       },
     });
@@ -381,7 +393,7 @@ describe('the lease: one run per certificate across processes', () => {
     const records = memoryLeaseRecords(NOW);
     const r = await rotateLeased(w, records, {
       meanwhile: () => {
-        w.lb.certificates.push(aServerCertificate({ id: 'theirs', own: 'shop', notBefore: NOW, notAfter: days(90) }));
+        w.lb.certificates.push(ownUpload('theirs'));
       },
     });
     expect(r).toMatchObject({ outcome: 'skipped', code: 'lease.rotated-meanwhile' });
@@ -404,17 +416,11 @@ describe('the lease: one run per certificate across processes', () => {
 
   it('a run that stopped between two targets after the plan: the rest move to its certificate, no order', async () => {
     const w = world(5);
-    w.lb.listeners.set('lb-2:443', 'old');
-    w.cert = aManagedCertificate({
-      listeners: [
-        { loadBalancerId: 'lb-1', port: 443 },
-        { loadBalancerId: 'lb-2', port: 443 },
-      ],
-    });
+    onTwoListeners(w);
     const records = memoryLeaseRecords(NOW);
     const r = await rotateLeased(w, records, {
       meanwhile: () => {
-        w.lb.certificates.push(aServerCertificate({ id: 'theirs', own: 'shop', notBefore: NOW, notAfter: days(90) }));
+        w.lb.certificates.push(ownUpload('theirs'));
         w.lb.listeners.set('lb-1:443', 'theirs');
       },
     });
@@ -446,9 +452,7 @@ describe('the lease: one run per certificate across processes', () => {
     await leaseHeldBy(records, 'run-b');
     const r = await rotateLeased(w, records, {
       force: true,
-      meanwhile: () => {
-        w.lb.certificates.push(aServerCertificate({ id: 'late', own: 'shop', notBefore: NOW, notAfter: days(89) }));
-      },
+      meanwhile: lateUpload(w),
     });
     expect(r).toMatchObject({ outcome: 'rotated', current: { serverCertificateId: 'uploaded-1' } });
     expect(r.resumed).toBeUndefined();
@@ -458,15 +462,9 @@ describe('the lease: one run per certificate across processes', () => {
   it('every target on one newer certificate after the plan, only some of them moved since: skipped', async () => {
     const w = world(5);
     // An earlier run stopped between the targets: lb-1 serves its upload, lb-2 still the old one. The plan resumes.
-    w.lb.certificates.push(aServerCertificate({ id: 'earlier', own: 'shop', notBefore: NOW, notAfter: days(90) }));
+    w.lb.certificates.push(ownUpload('earlier'));
     w.lb.listeners.set('lb-1:443', 'earlier');
-    w.lb.listeners.set('lb-2:443', 'old');
-    w.cert = aManagedCertificate({
-      listeners: [
-        { loadBalancerId: 'lb-1', port: 443 },
-        { loadBalancerId: 'lb-2', port: 443 },
-      ],
-    });
+    onTwoListeners(w);
     const records = memoryLeaseRecords(NOW);
     // Another run finishes it before this run takes the lease.
     const r = await rotateLeased(w, records, { meanwhile: () => void w.lb.listeners.set('lb-2:443', 'earlier') });
